@@ -1,0 +1,48 @@
+# Microloan. `make run` and `make test` work on a fresh machine with Python 3.11+ and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+HOST   ?= 127.0.0.1:8000
+N      ?= 100000
+
+.PHONY: run test lint format bench bench-eod bench-schedules worker migrate clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/microloan migrate --noinput
+
+run: migrate
+	$(BIN)/microloan demo --if-empty
+	$(BIN)/microloan runserver $(HOST)
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: migrate
+	$(BIN)/microloan db_worker
+
+bench: bench-schedules bench-eod
+
+bench-schedules: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_schedules
+
+bench-eod: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_eod --loans $(N)
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

@@ -1,0 +1,34 @@
+"""A request id on every request: taken from ``X-Request-ID`` when sane, else generated.
+
+The audit trail stores it so one API call can be traced through every record it wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from contextvars import ContextVar
+
+_current_request_id: ContextVar[str] = ContextVar("request_id", default="")
+_SANE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def current_request_id() -> str:
+    return _current_request_id.get()
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.headers.get("X-Request-ID", "")
+        request_id = given if _SANE.match(given) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = _current_request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request_id.reset(token)
+        response["X-Request-ID"] = request_id
+        return response

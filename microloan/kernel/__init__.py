@@ -1,0 +1,1 @@
+"""Shared primitives: money in fen, rates, rounding, business date, public ids, domain errors."""

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from microloan.api.urls import urlpatterns as api_urlpatterns
+
+urlpatterns = [
+    *api_urlpatterns,
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("microloan.backoffice.urls")),
+]
