@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
     name = "microloan.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from .roles import sync_roles_after_migrate
+
+        # No sender filter: roles are synced once the last app's permissions exist.
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="microloan.accounts.sync_roles")

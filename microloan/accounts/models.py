@@ -1,6 +1,16 @@
+"""Staff users, API tokens for staff and borrowers, and failed-login records.
+
+Tokens are bearer secrets shown once on creation; only their SHA-256 is stored, so a copy of
+the database does not let anyone call the API. Failed logins live in the database (not process
+memory) so the limit holds across every web process.
+"""
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 
 
 class Department(models.TextChoices):
@@ -17,8 +27,74 @@ class Department(models.TextChoices):
 class StaffUser(AbstractUser):
     """A member of the lender's staff. Roles are Django groups (see ``accounts.roles``)."""
 
-    department = models.CharField(_("department"), max_length=32, choices=Department.choices, blank=True)
+    department = models.CharField(
+        _("department"), max_length=32, choices=Department.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("staff user")
         verbose_name_plural = _("staff users")
+
+
+class StaffApiToken(models.Model):
+    """A staff member's API bearer token (``mls_…``). The raw value exists only in the reply."""
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff API token")
+        verbose_name_plural = _("staff API tokens")
+        ordering = ["-created_at", "-id"]
+        permissions = [("manage_api_tokens", "Can list and revoke other staff members' API tokens")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.name})"
+
+
+class BorrowerApiToken(models.Model):
+    """A borrower's API bearer token (``mlb_…``), issued when the borrower signs in."""
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
+    # The customer's public id; a string because customers live in an app built later.
+    borrower_id = models.CharField(_("borrower"), max_length=PUBLIC_ID_MAX_LENGTH, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("borrower API token")
+        verbose_name_plural = _("borrower API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class LoginFailure(models.Model):
+    """One failed staff login, counted per username and per client address over a window."""
+
+    username = models.CharField(max_length=150)
+    client_ip = models.CharField(max_length=45)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("failed login")
+        verbose_name_plural = _("failed logins")
+        indexes = [
+            models.Index(fields=["username", "created_at"], name="loginfail_user_time"),
+            models.Index(fields=["client_ip", "created_at"], name="loginfail_ip_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.client_ip} at {self.created_at:%Y-%m-%d %H:%M:%S}"

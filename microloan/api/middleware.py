@@ -32,3 +32,12 @@ class RequestIdMiddleware:
             _current_request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+def client_ip(request) -> str:
+    """The address the request came from, as the web server saw it.
+
+    ``REMOTE_ADDR`` only: ``X-Forwarded-For`` is whatever the client wants it to be unless a
+    trusted proxy rewrites it, and login limits keyed on it could be dodged by lying.
+    """
+    return request.META.get("REMOTE_ADDR") or "unknown"

@@ -1,0 +1,109 @@
+"""``microloan demo``: a development installation with one login per role and demo data.
+
+Creates one staff user per role (username = role name) with a random password printed once,
+then calls ``build_demo(stdout)`` of every installed ``microloan.<app>.demo`` module, in
+INSTALLED_APPS order, so each app adds its own demo book. Refuses unless DEBUG is on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import secrets
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from microloan.accounts.models import StaffUser
+from microloan.accounts.roles import ADMIN, ROLE_DEPARTMENTS, ROLES, sync_roles
+
+RESET_HINT = "microloan demo --reset-passwords"
+
+
+def _new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Command(BaseCommand):
+    help = "Development only: one staff login per role (passwords printed) and demo data."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing if any staff user exists (what `make run` uses)",
+        )
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="give the demo logins new random passwords and print them; nothing else",
+        )
+
+    def handle(self, *args, if_empty: bool, reset_passwords: bool, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "microloan demo creates logins with printed passwords; it only runs with DEBUG on."
+            )
+        if reset_passwords:
+            self._reset_passwords()
+            return
+        if if_empty and StaffUser.objects.exists():
+            self.stdout.write(
+                "Staff logins exist already; no demo data added. "
+                f"To get new passwords for the demo logins: {RESET_HINT}"
+            )
+            return
+        sync_roles()
+        self._print_logins(self._create_staff())
+        self._build_app_demos()
+
+    def _create_staff(self) -> list[tuple[str, str]]:
+        logins = []
+        with transaction.atomic():
+            for role in ROLES:
+                if StaffUser.objects.filter(username=role).exists():
+                    logins.append((role, f"(exists, unchanged; {RESET_HINT})"))
+                    continue
+                password = _new_password()
+                user = StaffUser.objects.create_user(
+                    username=role,
+                    password=password,
+                    department=ROLE_DEPARTMENTS[role],
+                    is_staff=role == ADMIN,  # the Django admin site is for administrators
+                )
+                user.groups.add(Group.objects.get(name=role))
+                logins.append((role, password))
+        return logins
+
+    def _reset_passwords(self) -> None:
+        logins = []
+        with transaction.atomic():
+            for user in StaffUser.objects.filter(username__in=ROLES).order_by("username"):
+                password = _new_password()
+                user.set_password(password)
+                user.save(update_fields=["password"])
+                logins.append((user.username, password))
+        if not logins:
+            self.stdout.write("No demo logins exist; run: microloan demo")
+            return
+        self._print_logins(logins)
+
+    def _print_logins(self, logins: list[tuple[str, str]]) -> None:
+        self.stdout.write("Demo staff logins (username = role):")
+        for username, password in logins:
+            self.stdout.write(f"  {username:<18} {password}")
+
+    def _build_app_demos(self) -> None:
+        for app_config in apps.get_app_configs():
+            if not app_config.name.startswith("microloan."):
+                continue
+            module_name = f"{app_config.name}.demo"
+            if importlib.util.find_spec(module_name) is None:
+                continue
+            build_demo = getattr(importlib.import_module(module_name), "build_demo", None)
+            if build_demo is not None:
+                self.stdout.write(f"Demo data: {app_config.label}")
+                build_demo(self.stdout)

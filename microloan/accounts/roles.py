@@ -1,0 +1,128 @@
+"""Roles: one Django group per department job, each holding a fixed set of permissions.
+
+The code is the source of truth: ``sync_roles()`` runs after every ``migrate`` and makes each
+group hold exactly the permissions listed here (changes made by hand in the admin are undone).
+Two roles are computed rather than listed: ``auditor`` gets every ``view_*`` permission of every
+app and nothing else; ``admin`` gets every permission. A permission listed here whose app is not
+built yet is skipped, so apps can be listed before they exist.
+
+Segregation of duties: who proposes a change (maker) is a different role, or at least a
+different person, from who approves it (checker); the approving services refuse maker == checker.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.apps import apps as global_apps
+from django.contrib.auth.models import Group, Permission
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+from .models import Department
+
+logger = logging.getLogger(__name__)
+
+PRODUCT_MANAGER = "product_manager"
+RISK_ANALYST = "risk_analyst"
+INITIAL_REVIEWER = "initial_reviewer"
+FINAL_REVIEWER = "final_reviewer"
+COLLECTOR = "collector"
+CS_AGENT = "cs_agent"
+MARKETING = "marketing"
+AUDITOR = "auditor"
+ADMIN = "admin"
+
+_VIEW_LOANS_AND_LINES = ["lending.view_loan", "lending.view_creditline"]
+
+# role -> "app_label.codename" permissions. AUDITOR and ADMIN are computed (see module doc).
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    PRODUCT_MANAGER: [
+        "products.view_productversion",
+        "products.add_productversion",
+        "products.change_productversion",
+        *_VIEW_LOANS_AND_LINES,
+        "batch.view_eodrun",
+    ],
+    RISK_ANALYST: [
+        "products.view_productversion",
+        "products.approve_productversion",
+        *_VIEW_LOANS_AND_LINES,
+        "lending.freeze_creditline",
+        "lending.adjust_creditline_limit",
+        "lending.approve_creditline_limit",
+        "lending.approve_writeoff",
+        "lending.approve_restructure",
+        "ledger.view_journalentry",
+        "batch.view_eodrun",
+    ],
+    INITIAL_REVIEWER: ["products.view_productversion", *_VIEW_LOANS_AND_LINES],
+    FINAL_REVIEWER: ["products.view_productversion", *_VIEW_LOANS_AND_LINES],
+    COLLECTOR: [
+        *_VIEW_LOANS_AND_LINES,
+        "lending.propose_restructure",
+        "lending.propose_writeoff",
+    ],
+    CS_AGENT: ["products.view_productversion", *_VIEW_LOANS_AND_LINES],
+    MARKETING: ["products.view_productversion"],
+    AUDITOR: [],
+    ADMIN: [],
+}
+
+# The department a demo user of each role belongs to.
+ROLE_DEPARTMENTS: dict[str, str] = {
+    PRODUCT_MANAGER: Department.PRODUCT,
+    RISK_ANALYST: Department.RISK,
+    INITIAL_REVIEWER: Department.RISK,
+    FINAL_REVIEWER: Department.RISK,
+    COLLECTOR: Department.COLLECTIONS,
+    CS_AGENT: Department.CUSTOMER_SERVICE,
+    MARKETING: Department.MARKETING,
+    AUDITOR: Department.INTERNAL_AUDIT,
+    ADMIN: Department.IT,
+}
+
+ROLES: tuple[str, ...] = tuple(ROLE_PERMISSIONS)
+
+
+def _permissions_by_name(using: str) -> dict[str, Permission]:
+    perms = Permission.objects.using(using).select_related("content_type")
+    return {f"{p.content_type.app_label}.{p.codename}": p for p in perms}
+
+
+def role_permission_names(role: str, *, using: str = DEFAULT_DB_ALIAS) -> set[str]:
+    """The ``app_label.codename`` permissions ``role`` holds, among those that exist now."""
+    return _granted_names(role, _permissions_by_name(using))
+
+
+def _granted_names(role: str, existing: dict[str, Permission]) -> set[str]:
+    if role == ADMIN:
+        return set(existing)
+    if role == AUDITOR:
+        return {name for name in existing if name.split(".", 1)[1].startswith("view_")}
+    return {name for name in ROLE_PERMISSIONS[role] if name in existing}
+
+
+def sync_roles(*, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+    """Create or update one group per role so it holds exactly its permissions. Idempotent.
+
+    Returns role -> number of permissions granted.
+    """
+    existing = _permissions_by_name(using)
+    granted: dict[str, int] = {}
+    with transaction.atomic(using=using):
+        for role in ROLES:
+            names = _granted_names(role, existing)
+            missing = set(ROLE_PERMISSIONS[role]) - names
+            if missing:
+                logger.debug("role %s: skipping permissions not defined yet: %s", role, missing)
+            group, _created = Group.objects.using(using).get_or_create(name=role)
+            group.permissions.set([existing[name] for name in names])
+            granted[role] = len(names)
+    return granted
+
+
+def sync_roles_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """``post_migrate`` receiver: runs once, after the last app's permissions were created."""
+    with_models = [c for c in global_apps.get_app_configs() if c.models_module is not None]
+    if with_models and sender is with_models[-1]:
+        sync_roles(using=using)

@@ -1,0 +1,291 @@
+"""Staff sign-in with failed-login limits, and API tokens for staff and borrowers.
+
+A raw token is ``mls_…`` (staff) or ``mlb_…`` (borrower) followed by 256 random bits; it is
+returned once and only its SHA-256 is stored. Tokens are high-entropy, so an unsalted fast hash
+is enough: nobody can guess a preimage, and look-up by hash stays one indexed query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from microloan.audit.services import record_audit
+from microloan.kernel.actors import Actor
+from microloan.kernel.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
+from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
+
+from .models import BorrowerApiToken, LoginFailure, StaffApiToken, StaffUser
+
+STAFF_TOKEN_PREFIX = "mls_"
+BORROWER_TOKEN_PREFIX = "mlb_"
+TOKEN_NAME_MAX_LENGTH = 100
+MANAGE_TOKENS_PERMISSION = "accounts.manage_api_tokens"
+DEFAULT_BORROWER_TOKEN_LIFETIME = dt.timedelta(days=30)
+# last_used_at is informational: writing it on every request would turn every read into a write.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+class TooManyLoginAttempts(DomainError):
+    code = "too_many_login_attempts"
+    status = 429
+    default_message = _("Too many failed sign-in attempts. Try again later.")
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after  # seconds; the API sends it as Retry-After
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _new_raw_token(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+# --- staff sign-in ---------------------------------------------------------------------------
+
+
+def authenticate_staff(*, username: str, password: str, client_ip: str) -> StaffUser:
+    """The active staff user with these credentials, or a refusal.
+
+    Refuses with ``too_many_login_attempts`` (429) once ``LOGIN_FAILURE_LIMIT`` failures were
+    recorded within ``LOGIN_FAILURE_WINDOW_SECONDS`` for this username or for this client address
+    (checked before the password, so a locked account gives no answer about it). A wrong
+    password or an inactive user is ``invalid_credentials`` (401) and is recorded. Success clears
+    the username's failures. Call it outside any transaction: a failure is committed on its own
+    and would otherwise be rolled back with the caller's work when the refusal propagates.
+    """
+    now = timezone.now()
+    _refuse_if_rate_limited(username=username, client_ip=client_ip, now=now)
+    user = authenticate(None, username=username, password=password)
+    if user is None:
+        with transaction.atomic():
+            LoginFailure.objects.create(username=username[:150], client_ip=client_ip[:45])
+        raise NotAuthenticated(_("Wrong username or password."), code="invalid_credentials")
+    LoginFailure.objects.filter(username=username).delete()
+    return user
+
+
+def _refuse_if_rate_limited(*, username: str, client_ip: str, now: dt.datetime) -> None:
+    limit = settings.LOGIN_FAILURE_LIMIT
+    window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    recent = LoginFailure.objects.filter(created_at__gt=now - window)
+    retry_after = 0
+    for failures in (recent.filter(username=username), recent.filter(client_ip=client_ip)):
+        # The limit-th newest failure leaving the window brings the count back under the limit.
+        times = list(failures.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+        if len(times) >= limit:
+            wait = (times[limit - 1] + window - now).total_seconds()
+            retry_after = max(retry_after, int(wait) + 1)
+    if retry_after:
+        raise TooManyLoginAttempts(retry_after=retry_after)
+
+
+def purge_login_failures(*, older_than: dt.datetime) -> int:
+    """Delete failure records that no longer count (older than the window)."""
+    deleted, _detail = LoginFailure.objects.filter(created_at__lt=older_than).delete()
+    return deleted
+
+
+# --- staff tokens ----------------------------------------------------------------------------
+
+
+def _clean_token_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(fields={"name": _("This field is required.")})
+    if len(name) > TOKEN_NAME_MAX_LENGTH:
+        raise ValidationFailed(
+            fields={"name": _("At most %(n)d characters.") % {"n": TOKEN_NAME_MAX_LENGTH}}
+        )
+    return name
+
+
+def create_staff_token(
+    *, actor: Actor, name: str, expires_at: dt.datetime | None = None
+) -> tuple[StaffApiToken, str]:
+    """A new API token for the acting staff member; returns (token, raw value shown once)."""
+    if actor.kind != "staff" or actor.user_pk is None:
+        raise NotAuthenticated()
+    name = _clean_token_name(name)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed(fields={"expires_at": _("The expiry must be in the future.")})
+    raw = _new_raw_token(STAFF_TOKEN_PREFIX)
+    with transaction.atomic():
+        token = StaffApiToken.objects.create(
+            public_id=new_public_id("tok"),
+            user_id=actor.user_pk,
+            name=name,
+            token_hash=hash_token(raw),
+            expires_at=expires_at,
+        )
+        record_audit(
+            actor=actor,
+            action="api_token.created",
+            object_type="staff_api_token",
+            object_id=token.public_id,
+            after={"user": actor.id, "token_name": name, "expires_at": expires_at},
+        )
+    return token, raw
+
+
+def list_staff_tokens(*, actor: Actor, include_revoked: bool = False) -> QuerySet[StaffApiToken]:
+    """The acting staff member's own tokens, newest first."""
+    if actor.user_pk is None:
+        return StaffApiToken.objects.none()
+    tokens = StaffApiToken.objects.filter(user_id=actor.user_pk)
+    return tokens if include_revoked else tokens.filter(revoked_at__isnull=True)
+
+
+def revoke_staff_token(*, actor: Actor, token_id: str) -> StaffApiToken:
+    """Revoke one of the actor's own tokens (any token with ``accounts.manage_api_tokens``).
+
+    Someone else's token is ``not_found`` to a caller who may not manage it, so ids of other
+    people's tokens cannot be probed. Revoking a revoked token changes nothing.
+    """
+    with transaction.atomic():
+        token = (
+            StaffApiToken.objects.select_for_update()
+            .select_related("user")
+            .filter(public_id=token_id)
+            .first()
+        )
+        if token is None or (
+            token.user_id != actor.user_pk and not actor.has_perm(MANAGE_TOKENS_PERMISSION)
+        ):
+            raise NotFound(_("No such API token."), code="token_not_found")
+        if token.revoked_at is not None:
+            return token
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_audit(
+            actor=actor,
+            action="api_token.revoked",
+            object_type="staff_api_token",
+            object_id=token.public_id,
+            before={"user": token.user.get_username(), "revoked_at": None},
+            after={"revoked_at": token.revoked_at},
+        )
+    return token
+
+
+def resolve_staff_token(raw: str) -> Actor | None:
+    """The staff actor a raw ``mls_`` token stands for, or None when it does not open anything
+    (unknown, revoked, expired, or its user is inactive)."""
+    if not raw.startswith(STAFF_TOKEN_PREFIX):
+        return None
+    token = (
+        StaffApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    now = timezone.now()
+    if token is None or not token.user.is_active:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    _touch(StaffApiToken, token, now)
+    return Actor.from_user(token.user)
+
+
+def _touch(model, token, now: dt.datetime) -> None:
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        model.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+# --- borrower tokens -------------------------------------------------------------------------
+
+
+def issue_borrower_token(
+    *,
+    borrower_id: str,
+    lifetime: dt.timedelta | None = DEFAULT_BORROWER_TOKEN_LIFETIME,
+    actor: Actor | None = None,
+) -> str:
+    """A new API token for a borrower who has just signed in; returns the raw value.
+
+    ``actor`` is who issued it for the audit trail (default: the borrower). ``lifetime`` None
+    means it lasts until revoked.
+    """
+    if not borrower_id or len(borrower_id) > PUBLIC_ID_MAX_LENGTH:
+        raise ValidationFailed(fields={"borrower_id": _("Not a valid borrower id.")})
+    raw = _new_raw_token(BORROWER_TOKEN_PREFIX)
+    expires_at = timezone.now() + lifetime if lifetime is not None else None
+    with transaction.atomic():
+        token = BorrowerApiToken.objects.create(
+            public_id=new_public_id("btok"),
+            borrower_id=borrower_id,
+            token_hash=hash_token(raw),
+            expires_at=expires_at,
+        )
+        record_audit(
+            actor=actor or Actor.borrower(borrower_id),
+            action="borrower_token.issued",
+            object_type="borrower_api_token",
+            object_id=token.public_id,
+            after={"borrower": borrower_id, "expires_at": expires_at},
+        )
+    return raw
+
+
+def _revoke_borrower_tokens(tokens: QuerySet[BorrowerApiToken], actor: Actor) -> int:
+    now = timezone.now()
+    revoked = 0
+    for token in tokens.select_for_update().filter(revoked_at__isnull=True):
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        record_audit(
+            actor=actor,
+            action="borrower_token.revoked",
+            object_type="borrower_api_token",
+            object_id=token.public_id,
+            before={"borrower": token.borrower_id, "revoked_at": None},
+            after={"revoked_at": now},
+        )
+        revoked += 1
+    return revoked
+
+
+def revoke_borrower_token(*, raw: str) -> None:
+    """Sign a borrower out: revoke the token presented. Unknown or revoked tokens are ignored."""
+    with transaction.atomic():
+        token = BorrowerApiToken.objects.filter(token_hash=hash_token(raw)).first()
+        if token is not None:
+            _revoke_borrower_tokens(
+                BorrowerApiToken.objects.filter(pk=token.pk), Actor.borrower(token.borrower_id)
+            )
+
+
+def revoke_borrower_tokens(*, actor: Actor, borrower_id: str) -> int:
+    """Revoke every live token of a borrower (account closed, suspected fraud). Needs
+    ``accounts.manage_api_tokens``; returns how many were revoked."""
+    actor.require(MANAGE_TOKENS_PERMISSION)
+    with transaction.atomic():
+        return _revoke_borrower_tokens(
+            BorrowerApiToken.objects.filter(borrower_id=borrower_id), actor
+        )
+
+
+def resolve_borrower_token(raw: str) -> Actor | None:
+    """The borrower actor a raw ``mlb_`` token stands for, or None when it does not open
+    anything (unknown, revoked or expired)."""
+    if not raw.startswith(BORROWER_TOKEN_PREFIX):
+        return None
+    token = BorrowerApiToken.objects.filter(
+        token_hash=hash_token(raw), revoked_at__isnull=True
+    ).first()
+    now = timezone.now()
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    _touch(BorrowerApiToken, token, now)
+    return Actor.borrower(token.borrower_id)

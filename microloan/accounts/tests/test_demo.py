@@ -1,0 +1,86 @@
+"""``microloan demo``: one login per role in development, never in production."""
+
+import importlib.machinery
+import sys
+import types
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from microloan.accounts.models import StaffUser
+from microloan.accounts.roles import ROLE_DEPARTMENTS, ROLES
+from microloan.accounts.testing import make_staff
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashing")]
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def demo(*args):
+    out = StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def printed_passwords(output):
+    return {
+        line.split()[0]: line.split()[1]
+        for line in output.splitlines()
+        if line.startswith("  ") and line.split()[0] in ROLES
+    }
+
+
+def test_it_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        demo()
+    assert not StaffUser.objects.exists()
+
+
+def test_it_creates_one_login_per_role_with_a_printed_password(settings):
+    settings.DEBUG = True
+    passwords = printed_passwords(demo("--if-empty"))
+    assert set(passwords) == set(ROLES)
+    for role, password in passwords.items():
+        user = StaffUser.objects.get(username=role)
+        assert user.check_password(password)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert user.department == ROLE_DEPARTMENTS[role]
+    assert list(StaffUser.objects.filter(is_staff=True).values_list("username", flat=True)) == [
+        "admin"
+    ]
+
+
+def test_if_empty_does_nothing_when_staff_exist(settings):
+    settings.DEBUG = True
+    make_staff(username="someone")
+    output = demo("--if-empty")
+    assert "--reset-passwords" in output
+    assert list(StaffUser.objects.values_list("username", flat=True)) == ["someone"]
+
+
+def test_reset_passwords_gives_new_ones(settings):
+    settings.DEBUG = True
+    old = printed_passwords(demo())
+    new = printed_passwords(demo("--reset-passwords"))
+    assert set(new) == set(ROLES)
+    for role in ROLES:
+        user = StaffUser.objects.get(username=role)
+        assert user.check_password(new[role]) and not user.check_password(old[role])
+
+
+def test_each_installed_apps_demo_builder_runs(settings, monkeypatch):
+    settings.DEBUG = True
+    calls = []
+    module = types.ModuleType("microloan.kernel.demo")
+    module.__spec__ = importlib.machinery.ModuleSpec("microloan.kernel.demo", None)
+    module.build_demo = lambda stdout: calls.append(stdout) or stdout.write("kernel demo built")
+    monkeypatch.setitem(sys.modules, "microloan.kernel.demo", module)
+    output = demo()
+    assert len(calls) == 1
+    assert "kernel demo built" in output

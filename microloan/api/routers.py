@@ -1,0 +1,9 @@
+"""The routers mounted on the root API, in order: (prefix under /api/v1/, module with ``router``).
+
+Append one line per app when its ``api.py`` exists; only list modules that exist.
+"""
+
+ROUTER_MODULES: list[tuple[str, str]] = [
+    ("", "microloan.api.health"),
+    ("accounts", "microloan.accounts.api"),
+]
