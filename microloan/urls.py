@@ -7,5 +7,6 @@ urlpatterns = [
     *api_urlpatterns,
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("products/", include("microloan.products.urls")),
     path("", include("microloan.backoffice.urls")),
 ]

@@ -6,4 +6,5 @@ Append one line per app when its ``api.py`` exists; only list modules that exist
 ROUTER_MODULES: list[tuple[str, str]] = [
     ("", "microloan.api.health"),
     ("accounts", "microloan.accounts.api"),
+    ("products", "microloan.products.api"),
 ]
