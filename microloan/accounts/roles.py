@@ -52,17 +52,35 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "lending.approve_creditline_limit",
         "lending.approve_writeoff",
         "lending.approve_restructure",
+        "customers.view_customer",
         "ledger.view_journalentry",
         "batch.view_eodrun",
     ],
-    INITIAL_REVIEWER: ["products.view_productversion", *_VIEW_LOANS_AND_LINES],
-    FINAL_REVIEWER: ["products.view_productversion", *_VIEW_LOANS_AND_LINES],
+    INITIAL_REVIEWER: [
+        "products.view_productversion",
+        *_VIEW_LOANS_AND_LINES,
+        "customers.view_customer",
+        # identity is checked against documents: reveal with a reason, logged for auditors
+        "customers.reveal_personal_data",
+    ],
+    FINAL_REVIEWER: [
+        "products.view_productversion",
+        *_VIEW_LOANS_AND_LINES,
+        "customers.view_customer",
+    ],
     COLLECTOR: [
         *_VIEW_LOANS_AND_LINES,
+        "customers.view_customer",
         "lending.propose_restructure",
         "lending.propose_writeoff",
     ],
-    CS_AGENT: ["products.view_productversion", *_VIEW_LOANS_AND_LINES],
+    CS_AGENT: [
+        "products.view_productversion",
+        *_VIEW_LOANS_AND_LINES,
+        "customers.view_customer",
+        "customers.change_customer",
+        "customers.change_consent",  # a withdrawal taken by phone
+    ],
     MARKETING: ["products.view_productversion"],
     AUDITOR: [],
     ADMIN: [],

@@ -7,4 +7,6 @@ ROUTER_MODULES: list[tuple[str, str]] = [
     ("", "microloan.api.health"),
     ("accounts", "microloan.accounts.api"),
     ("products", "microloan.products.api"),
+    ("audit", "microloan.audit.api"),
+    ("customers", "microloan.customers.api"),
 ]

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.django_db
 # Routes without auth that change something; each must be safe for anyone to call.
 PUBLIC_WRITE_ROUTES = {
     ("POST", "/api/v1/accounts/tokens"),  # sign-in with username + password, rate limited
+    ("POST", "/api/v1/customers/register"),  # borrower self-registration
 }
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 _PATH_PARAM = re.compile(r"\{(?:(\w+):)?\w+\}")
