@@ -53,6 +53,10 @@ FIELD_ENCRYPTION_KEYS = _required_secret(
     lambda: "k1:" + __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode(),
 )
 
+# Key of the HMAC blind index used to look up encrypted fields; empty = derived from the first
+# field key (rotating it needs `microloan keys reindex`).
+FIELD_BLIND_INDEX_KEY = os.environ.get("FIELD_BLIND_INDEX_KEY", "")
+
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -73,6 +77,9 @@ INSTALLED_APPS = [
     "microloan.products",
     "microloan.ledger",
     "microloan.lending",
+    "microloan.customers",
+    "microloan.risk",
+    "microloan.origination",
 ]
 
 MIDDLEWARE = [

@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("products/", include("microloan.products.urls")),
+    path("customers/", include("microloan.customers.urls")),
     path("", include("microloan.backoffice.urls")),
 ]

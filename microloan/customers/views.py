@@ -1,0 +1,115 @@
+"""Back-office pages: customer search, the customer page with its reveal form, the access log.
+
+Personal data is shown masked. The reveal form asks which field and why; the clear value is
+rendered once into that reply (``Cache-Control: no-store``), never stored in the session.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.kernel.errors import NotFound, ValidationFailed
+from microloan.kernel.services import get_business_date
+
+from . import services
+from .forms import REVEAL_FIELD_CHOICES, AccessLogFilterForm, CustomerSearchForm, RevealForm
+
+PAGE_SIZE = 50
+
+
+def _is_fragment_request(request) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _render(request, full: str, fragment: str, context: dict, status: int = 200):
+    template = fragment if _is_fragment_request(request) else full
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_GET
+@staff_page(services.VIEW_CUSTOMER)
+def customer_search(request):
+    form = CustomerSearchForm(request.GET or None)
+    page = None
+    if not form.is_bound or form.is_valid():
+        filters = form.cleaned_data if form.is_bound else {}
+        customers = services.search_customers(actor=actor_for(request), **filters)
+        page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+        today = get_business_date()
+        page.object_list = [services.masked_customer(c, on=today) for c in page.object_list]
+    context = {"form": form, "page": page}
+    return _render(request, "customers/search.html", "customers/_results.html", context)
+
+
+def _customer_context(request, customer_id: str) -> dict:
+    try:
+        customer = services.get_customer(actor=actor_for(request), customer_id=customer_id)
+    except NotFound:
+        raise Http404 from None
+    return {
+        "customer": services.masked_customer(customer, on=get_business_date()),
+        "labels": {
+            "education": customer.get_education_display(),
+            "marital_status": customer.get_marital_status_display(),
+            "preferred_language": customer.get_preferred_language_display(),
+        },
+        "consents": list(services.consent_history(customer)),
+        "may_reveal": request.user.has_perm(services.REVEAL_PERSONAL_DATA),
+    }
+
+
+@require_GET
+@staff_page(services.VIEW_CUSTOMER)
+def customer_detail(request, customer_id: str):
+    context = _customer_context(request, customer_id) | {"reveal_form": RevealForm()}
+    return render(request, "customers/detail.html", context)
+
+
+@require_POST
+@staff_page(services.REVEAL_PERSONAL_DATA)
+def customer_reveal(request, customer_id: str):
+    context = _customer_context(request, customer_id)
+    form = RevealForm(request.POST)
+    status = 422
+    if form.is_valid():
+        try:
+            value = services.reveal_field(
+                actor=actor_for(request),
+                customer_id=customer_id,
+                field=form.cleaned_data["field"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationFailed as invalid:
+            for name, problem in invalid.fields.items():
+                form.add_error(name if name in form.fields else None, str(problem))
+        else:
+            labels = dict(REVEAL_FIELD_CHOICES)
+            context["revealed"] = {"label": labels[form.cleaned_data["field"]], "value": value}
+            form = RevealForm()
+            status = 200
+    context["reveal_form"] = form
+    response = _render(
+        request, "customers/detail.html", "customers/_reveal.html", context, status=status
+    )
+    add_never_cache_headers(response)  # the clear value must not stay in any cache
+    return response
+
+
+@require_GET
+@staff_page(services.VIEW_ACCESS_LOG)
+def access_log(request):
+    form = AccessLogFilterForm(request.GET or None)
+    page = None
+    if not form.is_bound or form.is_valid():
+        filters = form.cleaned_data if form.is_bound else {}
+        accesses = services.list_data_accesses(actor=actor_for(request), **filters)
+        page = Paginator(accesses, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page}
+    return _render(request, "customers/access_log.html", "customers/_access_rows.html", context)
