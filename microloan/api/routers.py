@@ -9,4 +9,6 @@ ROUTER_MODULES: list[tuple[str, str]] = [
     ("products", "microloan.products.api"),
     ("audit", "microloan.audit.api"),
     ("customers", "microloan.customers.api"),
+    ("risk", "microloan.risk.api"),
+    ("ledger", "microloan.ledger.api"),
 ]

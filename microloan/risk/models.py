@@ -1,0 +1,239 @@
+"""Risk persistence: identity check results, application events (the velocity data), the
+blacklist, versioned fraud / decision rule sets and versioned scorecards.
+
+Personal data never appears here in clear: ID numbers, phones and cards are the customers
+app's keyed blind indexes (``microloan.customers.crypto.blind_index``), names a keyed digest.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
+
+SUBJECT_MAX_LENGTH = 60
+HASH_MAX_LENGTH = 128
+REASON_MAX_LENGTH = 500
+
+
+class IdentityCheck(models.Model):
+    """One answer of an identity provider about one application (or other subject)."""
+
+    class Kind(models.TextChoices):
+        ID_VERIFICATION = "id_verification", _("ID verification")
+        FACE_MATCH = "face_match", _("Face match")
+
+    class Outcome(models.TextChoices):
+        PASS = "pass", _("Pass")
+        FAIL = "fail", _("Fail")
+        REVIEW = "review", _("Needs review")
+        ERROR = "error", _("Provider error")
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    provider = models.CharField(_("provider"), max_length=100)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=4, null=True)
+    reason_codes = models.JSONField(_("reason codes"), default=list)
+    raw_response = models.JSONField(_("raw response"), default=dict)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("identity check")
+        indexes = [models.Index(fields=["subject", "created_at"], name="risk_idcheck_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outcome} ({self.subject})"
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            self.public_id = new_public_id("idc")
+        super().save(*args, **kwargs)
+
+
+class ApplicationEvent(models.Model):
+    """An application seen by risk, keyed for the velocity and sharing look-ups."""
+
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH, unique=True)
+    customer_ref = models.CharField(_("customer"), max_length=PUBLIC_ID_MAX_LENGTH, blank=True)
+    name_hash = models.CharField(max_length=HASH_MAX_LENGTH, blank=True)
+    id_hash = models.CharField(max_length=HASH_MAX_LENGTH, blank=True)
+    phone_hash = models.CharField(max_length=HASH_MAX_LENGTH, blank=True)
+    card_hash = models.CharField(max_length=HASH_MAX_LENGTH, blank=True)
+    device_id = models.CharField(_("device id"), max_length=128, blank=True)
+    ip = models.CharField(_("IP address"), max_length=45, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("application event")
+        # One index per look-up key, each with the time for the window range scans.
+        indexes = [
+            models.Index(fields=["id_hash", "at"], name="risk_event_id_at"),
+            models.Index(fields=["phone_hash", "at"], name="risk_event_phone_at"),
+            models.Index(fields=["card_hash", "at"], name="risk_event_card_at"),
+            models.Index(fields=["device_id", "at"], name="risk_event_device_at"),
+            models.Index(fields=["ip", "at"], name="risk_event_ip_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"application {self.subject} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class BlacklistEntry(models.Model):
+    class Kind(models.TextChoices):
+        ID = "id", _("ID number")
+        PHONE = "phone", _("Phone")
+        CARD = "card", _("Bank card")
+        DEVICE = "device", _("Device")
+        IP = "ip", _("IP address")
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Manual entry")
+        FRAUD_INVESTIGATION = "fraud_investigation", _("Fraud investigation")
+        COLLECTIONS = "collections", _("Collections")
+        EXTERNAL_LIST = "external_list", _("External list")
+        LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The blind index for ID, phone and card; the normalised value for a device or an IP.
+    value_hash = models.CharField(_("value"), max_length=HASH_MAX_LENGTH)
+    value_hint = models.CharField(_("masked value"), max_length=64, blank=True)
+    source = models.CharField(_("source"), max_length=24, choices=Source.choices)
+    reason = models.CharField(_("reason"), max_length=REASON_MAX_LENGTH)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removal_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
+
+    class Meta:
+        verbose_name = _("blacklist entry")
+        verbose_name_plural = _("blacklist entries")
+        constraints = [
+            # One live entry per value: a duplicate add is refused (409), even by a twin request.
+            models.UniqueConstraint(
+                fields=["kind", "value_hash"],
+                condition=models.Q(removed_at__isnull=True),
+                name="risk_blacklist_one_live_entry",
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "value_hash"], name="risk_blacklist_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value_hint}"
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            self.public_id = new_public_id("bl")
+        super().save(*args, **kwargs)
+
+    def is_in_force(self, at) -> bool:
+        return self.removed_at is None and (self.expires_at is None or self.expires_at > at)
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")  # a rule set proposed by a maker, not yet approved
+    INACTIVE = "inactive", _("Inactive")  # a registered scorecard, not yet activated
+    ACTIVE = "active", _("Active")
+    RETIRED = "retired", _("Retired")
+
+
+class RuleSet(models.Model):
+    """Fraud rule parameters, decision cut-offs and risk levels; one version active at a time."""
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    thresholds = models.JSONField(_("thresholds"))
+    note = models.CharField(_("note"), max_length=REASON_MAX_LENGTH, blank=True)
+    maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rule set")
+        permissions = [("approve_ruleset", "Can approve (activate) a risk rule set")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="active"),
+                name="risk_ruleset_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"rule set v{self.version} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            self.public_id = new_public_id("rs")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == VersionStatus.ACTIVE
+
+
+class Scorecard(models.Model):
+    """A credit scorecard artifact (``microloan.risk.scorecard``); one version active."""
+
+    class Source(models.TextChoices):
+        EXPERT = "expert", _("Expert")
+        TRAINED = "trained", _("Trained")
+        UPLOADED = "uploaded", _("Uploaded")
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.INACTIVE
+    )
+    artifact = models.JSONField(_("artifact"))
+    metrics = models.JSONField(_("metrics"), default=dict)
+    maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scorecard")
+        permissions = [("approve_scorecard", "Can approve (activate) a credit scorecard")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="active"),
+                name="risk_scorecard_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"scorecard v{self.version} {self.name} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            self.public_id = new_public_id("sc")
+        super().save(*args, **kwargs)
