@@ -1,11 +1,23 @@
 """Repayment schedules: due dates, interest per period, principal per instalment.
 
 Pure rules (no ORM, no clock). Money is int fen. Interest for a period is
-``outstanding principal × daily rate × actual days`` with exact Decimal arithmetic, rounded once
-to the fen by the product's rounding mode. The equal-instalment level payment comes from the
-annuity formula at the nominal monthly rate ``daily_rate × day_count / 12``, computed exactly
-(rationals) and rounded to the fen by the same mode. The last instalment takes whatever
-principal remains, so principal always sums to the amount lent.
+``outstanding principal × daily rate × actual days``, computed exactly and rounded once to the
+fen by the product's rounding mode.
+
+Equal instalment (等额本息): the level payment ``A`` is the exact amount that repays the
+principal when each period k charges interest on its actual days d_k, i.e. with period factors
+``f_k = 1 + daily_rate × d_k``, ``A = P / Σ_k Π_{j≤k} 1/f_j``; it is computed exactly (integers)
+and rounded to the fen by the same mode. Each instalment is ``A``: its interest as above, its
+principal ``A − interest``; the last one takes whatever principal remains, so principal always
+sums to the amount lent and the last total differs from ``A`` only by the accumulated rounding:
+``|last total − A| ≤ Σ_k Π_{j>k} f_j`` fen, i.e. at most a fen per period carried forward with
+interest (13 fen for 12 months at 0.05 %/day). Most of it is the level payment's own rounding
+(under a fen) repeated in every period; interest roundings largely cancel.
+
+The day count (360/365) enters no schedule: the daily rate is given directly and interest
+always runs on actual days. ``generate_schedule`` and ``reamortise`` still accept and check it
+so existing callers keep working; it matters only where an annual rate becomes a daily one
+(``kernel.rounding``), and in the count form of ``level_payment``.
 
 Due dates fall monthly on the anchor's day of month (the start date's, or the given first due
 date's); a month without that day (29th–31st) uses its last day, and the next month goes back
@@ -23,7 +35,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from enum import StrEnum
-from fractions import Fraction
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -118,26 +129,53 @@ def interest_for_days(
     return round_fen(_EXACT.multiply(Decimal(principal * days), daily_rate), rounding)
 
 
+def period_days(period_start: date, due_dates: Sequence[date]) -> list[int]:
+    """Actual days of each period: ``period_start`` to the first due date, then due to due."""
+    return [(due - start).days for start, due in pairwise([period_start, *due_dates])]
+
+
 def level_payment(
     principal: int,
     daily_rate: Decimal,
-    periods: int,
+    periods: Sequence[int] | int,
     day_count: int = 360,
     rounding: str = "half_up",
 ) -> int:
-    """Equal-instalment payment: annuity at the nominal monthly rate, rounded to the fen."""
-    factor = _annuity_factor(daily_rate, periods, day_count)
-    return _round_ratio(principal * factor.numerator, factor.denominator, rounding)
+    """Equal-instalment payment, rounded to the fen: the exact ``A`` that repays ``principal``
+    with each period's interest on its actual days (``A = P / Σ_k Π_{j≤k} 1/(1 + rate × d_j)``).
+
+    ``periods`` is the days of each period, as the schedule charges them (``period_days``); this
+    is what ``generate_schedule`` and ``reamortise`` use. A bare count ``n`` (the older call)
+    stands for ``n`` equal periods of ``day_count / 12`` days, the textbook annuity at the
+    nominal monthly rate: an estimate without dates, and the only place ``day_count`` matters.
+    """
+    if isinstance(periods, int):
+        numerator, denominator = _level_factor(daily_rate, (day_count,) * periods, 12)
+    else:
+        numerator, denominator = _level_factor(daily_rate, tuple(periods))
+    return _round_ratio(principal * numerator, denominator, rounding)
 
 
-@lru_cache(maxsize=4096)
-def _annuity_factor(daily_rate: Decimal, periods: int, day_count: int) -> Fraction:
-    """Exact ``m(1+m)^n / ((1+m)^n − 1)`` with ``m = daily_rate × day_count / 12`` (1/n at 0)."""
-    monthly = Fraction(daily_rate) * day_count / 12
-    if monthly == 0:
-        return Fraction(1, periods)
-    growth = (1 + monthly) ** periods
-    return monthly * growth / (growth - 1)
+@lru_cache(maxsize=8192)
+def _level_factor(
+    daily_rate: Decimal, days: tuple[int, ...], days_scale: int = 1
+) -> tuple[int, int]:
+    """Integers ``(N, U)`` with the exact level payment ``= principal × N / U``.
+
+    Periods last ``days[k] / days_scale`` days. With ``rate = a / b`` and ``g_k = b·s + a·days[k]``
+    (``s = days_scale``, so period factor ``f_k = g_k / (b·s)``), multiplying ``P / Σ_k Π_{j≤k}
+    1/f_j`` through by ``Π g_j`` gives ``N = Π g_j`` and ``U = Σ_k (b·s)^k Π_{j>k} g_j``, which
+    Horner's rule builds as ``U_k = U_{k−1}·g_k + (b·s)^k``. At a zero rate, ``U / N = n``.
+    """
+    a, b = daily_rate.as_integer_ratio()
+    base = b * days_scale
+    product, total, power = 1, 0, 1
+    for days_in_period in days:
+        growth = base + a * days_in_period
+        power *= base
+        product *= growth
+        total = total * growth + power
+    return product, total
 
 
 def _round_ratio(numerator: int, denominator: int, rounding: str) -> int:
@@ -171,11 +209,14 @@ def _amortise(
     principal). A principal part is clamped to [0, outstanding]: when interest exceeds the
     level payment (a long first period) the shortfall stays outstanding until the last date.
     """
+    # Integer rate ratio: the same exact rounding as interest_for_days, without Decimal per row.
+    rate_numerator, rate_denominator = daily_rate.as_integer_ratio()
     rows: list[Instalment] = []
     balance = principal
     last_index = len(dates) - 1
     for index, due in enumerate(dates):
-        interest = interest_for_days(balance, daily_rate, (due - period_start).days, rounding)
+        exact_interest = balance * (due - period_start).days * rate_numerator
+        interest = _round_ratio(exact_interest, rate_denominator, rounding)
         if index == last_index:
             part = balance
         elif method is RepaymentMethod.EQUAL_INSTALMENT:
@@ -249,24 +290,27 @@ def generate_schedule(
 ) -> list[Instalment]:
     """The contract schedule of a loan disbursed on ``start_date``.
 
-    ``day_count`` only matters for the equal-instalment level payment (monthly rate
-    ``daily_rate × day_count / 12``); interest is always the daily rate × actual days.
-    A bullet loan has one instalment, at the ``term_months``-th due date.
+    A bullet loan has one instalment, at the ``term_months``-th due date. ``day_count`` is
+    checked (360 or 365) but changes nothing: the daily rate is given, interest runs on actual
+    days and the level payment comes from those days (see the module docstring).
     """
     method = _check_common(principal, daily_rate, method, day_count, rounding)
     _check_term(term_months, method)
     if first_due_date is not None and first_due_date <= start_date:
         raise _invalid("invalid_first_due_date", "first_due_date", _MSG_FIRST_DUE)
     dates = monthly_due_dates(start_date, term_months, first_due_date)
+    if method is RepaymentMethod.BULLET:
+        dates = dates[-1:]
     amount = principal // term_months
     if method is RepaymentMethod.EQUAL_INSTALMENT:
-        amount = level_payment(principal, daily_rate, term_months, day_count, rounding)
+        days = period_days(start_date, dates)
+        amount = level_payment(principal, daily_rate, days, rounding=rounding)
     return _amortise(
         principal=principal,
         daily_rate=daily_rate,
         method=method,
         period_start=start_date,
-        dates=dates[-1:] if method is RepaymentMethod.BULLET else dates,
+        dates=dates,
         first_number=1,
         rounding=rounding,
         amount=amount,
@@ -296,10 +340,10 @@ def reamortise(
     ``next_number`` numbers the first new instalment, the rest follow.
 
     ``lower_instalment`` keeps every due date and recomputes the same method on the remaining
-    principal: equal instalment → a new level payment by the annuity formula over
-    ``len(due_dates)`` months; equal principal → remaining ÷ count per instalment (rounded
-    down, residue in the last); interest-first → interest only, principal on the last date;
-    bullet → one instalment on the last date.
+    principal: equal instalment → a new level payment (``level_payment``) over the actual days
+    from ``period_start`` through the remaining due dates; equal principal → remaining ÷ count
+    per instalment (rounded down, residue in the last); interest-first → interest only,
+    principal on the last date; bullet → one instalment on the last date.
 
     ``shorten_term`` keeps the instalment amount and drops instalments from the end:
     ``instalment_amount`` is the old level payment (principal + interest) for equal
@@ -309,7 +353,8 @@ def reamortise(
     interest-first and bullet loans, whose instalments carry no principal to keep.
 
     Interest is the remaining principal × daily rate × actual days, as in
-    ``generate_schedule``. A remaining principal of 0 gives no instalments.
+    ``generate_schedule``; ``day_count`` is checked but changes nothing, as there. A remaining
+    principal of 0 gives no instalments.
     """
     if not _is_whole(remaining_principal) or remaining_principal < 0:
         raise _invalid("invalid_principal", "remaining_principal", _MSG_PRINCIPAL)
@@ -339,7 +384,8 @@ def reamortise(
     elif method is RepaymentMethod.BULLET:
         dates = dates[-1:]
     elif method is RepaymentMethod.EQUAL_INSTALMENT:
-        amount = level_payment(remaining_principal, daily_rate, len(dates), day_count, rounding)
+        days = period_days(period_start, dates)
+        amount = level_payment(remaining_principal, daily_rate, days, rounding=rounding)
     else:
         amount = remaining_principal // len(dates)
     return _amortise(
@@ -452,7 +498,7 @@ def generate_schedules_batch(
 
     level = None
     if method is RepaymentMethod.EQUAL_INSTALMENT:
-        level = _batch_level_payments(amounts, rates, months, day_count, rounding)
+        level = _batch_level_payments(amounts, rates, days, active, rounding)
     per_period = amounts // months
     balance = amounts.copy()
     principal_out = np.zeros(dues.shape, np.int64)
@@ -588,25 +634,29 @@ def _round_units(numerator: np.ndarray, rounding: str) -> np.ndarray:
 
 
 def _batch_level_payments(
-    amounts: np.ndarray, rates: np.ndarray, months: np.ndarray, day_count: int, rounding: str
+    amounts: np.ndarray, rates: np.ndarray, days: np.ndarray, active: np.ndarray, rounding: str
 ) -> np.ndarray:
-    """``level_payment`` per loan: float estimate, exact rationals where it could round wrong.
+    """``level_payment`` per loan over its actual periods: a float estimate of ``P / S`` with
+    ``S = Σ_k Π_{j≤k} v_j``, ``v_j = 1/(1 + r·d_j)``, recomputed exactly where it could round
+    differently from the exact value.
 
-    ``amount × float(factor)`` is within 2^-52 (relative) of the true value: the factor is
-    correctly rounded from the exact rational, the amount (≤ 10^12) is exact and the product
-    adds one more rounding. Any estimate within 2^-50 of a rounding boundary is recomputed
-    exactly, so every payment equals the scalar path's.
+    ``S`` is built by Horner's rule from the last period, ``S_k = v_k·(1 + S_{k+1})``; a period
+    past a loan's term has ``v = 0``, which zeroes the tail. With u = 2^-53: each ``v_j`` is
+    within 4u (relative) of exact (rate quotient, product, sum, reciprocal; rates and days are
+    exact in float64), each Horner step adds at most 2u more to an all-positive sum, so ``S``
+    is within 6n·u for n ≤ 60 periods, and the quotient by the exact amount (≤ 10^12) within
+    (6n + 1)·u < 2^-44. Any estimate within 2^-40 of a rounding boundary is recomputed exactly,
+    so every payment equals the scalar path's.
     """
-    # One exact factor per distinct (rate, term); a portfolio has few of them.
-    keys, inverse = np.unique(rates * (MAX_TERM_MONTHS + 1) + months, return_inverse=True)
-    factors = [
-        _annuity_factor(Decimal(int(rate)).scaleb(-8), int(periods), day_count)
-        for rate, periods in zip(*np.divmod(keys, MAX_TERM_MONTHS + 1), strict=True)
-    ]
-    estimate = amounts * np.array([float(factor) for factor in factors])[inverse]
+    discounts = active / (1.0 + (rates / RATE_SCALE)[:, None] * days)
+    present_value_of_one = np.zeros(len(amounts))
+    for column in range(days.shape[1] - 1, -1, -1):
+        present_value_of_one += 1.0
+        present_value_of_one *= discounts[:, column]
+    estimate = amounts / present_value_of_one
     whole = np.floor(estimate)
     fraction = estimate - whole
-    margin = estimate * 2.0**-50
+    margin = estimate * 2.0**-40
     if rounding in ("half_up", "half_even"):
         payments = whole + (fraction > 0.5)
         unsure = np.abs(fraction - 0.5) <= margin
@@ -615,8 +665,7 @@ def _batch_level_payments(
         unsure = (fraction <= margin) | (fraction >= 1 - margin)
     payments = payments.astype(np.int64)
     for index in np.flatnonzero(unsure):
-        factor = factors[inverse[index]]
-        payments[index] = _round_ratio(
-            int(amounts[index]) * factor.numerator, factor.denominator, rounding
-        )
+        period = days[index, active[index]].tolist()
+        rate = Decimal(int(rates[index])).scaleb(-8)
+        payments[index] = level_payment(int(amounts[index]), rate, period, rounding=rounding)
     return payments

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from itertools import pairwise
 
 import pytest
@@ -17,6 +18,7 @@ from microloan.lending.schedules import (
     interest_for_days,
     level_payment,
     monthly_due_dates,
+    period_days,
 )
 
 
@@ -111,7 +113,7 @@ def test_methods_accept_enum_or_string():
     ("principal", "rate", "days", "rounding", "expected"),
     [
         (1_000_000, "0.0005", 31, "half_up", 15_500),
-        (923_820, "0.0005", 30, "half_up", 13_857),  # 13,857.3
+        (923_655, "0.0005", 30, "half_up", 13_855),  # 13,854.825
         (10_001, "0.0005", 1, "half_up", 5),  # 5.0005
         (10_000, "0.00005", 1, "half_up", 1),  # 0.5 exactly → up
         (10_000, "0.00005", 1, "half_even", 0),  # 0.5 exactly → even
@@ -134,19 +136,45 @@ def test_interest_for_days_refuses_negative_input():
         interest_for_days(100, Decimal("0.0005"), -1)
 
 
+# Actual days of the 10,000.00 headline loan from 15 Mar 2025 (see the golden tables).
+HEADLINE_DAYS = [31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 31, 28]
+
+
 @pytest.mark.parametrize(
-    ("principal", "rate", "periods", "day_count", "rounding", "expected"),
+    ("principal", "rate", "periods", "rounding", "expected"),
     [
-        (1_000_000, "0.0005", 12, 360, "half_up", 91_680),  # 10,000 at 1.5 %/month
-        (1_000_000, "0.0005", 12, 365, "half_up", 91_799),
-        (1_200, "0", 12, 360, "half_up", 100),
-        (100, "0", 8, 360, "half_up", 13),  # 12.5 → 13
-        (100, "0", 8, 360, "half_even", 12),
-        (100, "0", 3, 360, "up", 34),
+        # By hand: 1,000.00 at 0.1 %/day over 10 then 20 days. 510.00 pays 10.00 interest and
+        # 500.00 principal, then 500.00 × 0.1 % × 20 = 10.00 interest and the last 500.00.
+        (100_000, "0.001", [10, 20], "half_up", 51_000),
+        (100_000, "0.001", [10, 20], "up", 51_000),  # exact: no rounding up
+        (100_000, "0.0005", [31], "half_up", 101_550),  # one period: principal + interest
+        # The headline: exact A = 91,845.2873 fen (independently in the golden tests' reference).
+        (1_000_000, "0.0005", HEADLINE_DAYS, "half_up", 91_845),
+        (1_000_000, "0.0005", HEADLINE_DAYS, "down", 91_845),
+        (1_000_000, "0.0005", HEADLINE_DAYS, "up", 91_846),
+        (1_200, "0", [31] * 12, "half_up", 100),
+        (100, "0", [30] * 8, "half_up", 13),  # 12.5 → 13
+        (100, "0", [30] * 8, "half_even", 12),
+        (100, "0", (28, 31, 30), "up", 34),
     ],
 )
-def test_level_payment(principal, rate, periods, day_count, rounding, expected):
-    assert level_payment(principal, Decimal(rate), periods, day_count, rounding) == expected
+def test_level_payment_over_actual_days(principal, rate, periods, rounding, expected):
+    for day_count in (360, 365):  # the day count never enters a payment over actual days
+        assert level_payment(principal, Decimal(rate), periods, day_count, rounding) == expected
+
+
+@pytest.mark.parametrize(
+    ("principal", "rate", "periods", "day_count", "expected"),
+    [
+        # A bare count: equal periods of day_count / 12 days, the textbook annuity at 1.5 %/month
+        # (360) or 1.5208 %/month (365). Callers without dates still get these.
+        (1_000_000, "0.0005", 12, 360, 91_680),
+        (1_000_000, "0.0005", 12, 365, 91_799),
+        (1_200, "0", 12, 360, 100),
+    ],
+)
+def test_level_payment_over_a_count_of_equal_periods(principal, rate, periods, day_count, expected):
+    assert level_payment(principal, Decimal(rate), periods, day_count) == expected
 
 
 def test_long_first_period_clamps_principal_at_zero():
@@ -179,9 +207,9 @@ def test_interest_accrued_to_for_payoff_quotes():
     mid = interest_accrued_to(
         instalments=rows, as_of=date(2025, 4, 25), daily_rate=Decimal("0.0005")
     )
-    # Period 2 from 15 Apr; 9,238.20 outstanding × 0.0005 × 10 days = 46.191 → 46.19.
+    # Period 2 from 15 Apr; 9,236.55 outstanding × 0.0005 × 10 days = 46.18275 → 46.18.
     assert (mid.instalment_number, mid.period_start, mid.days) == (2, date(2025, 4, 15), 10)
-    assert (mid.principal, mid.interest) == (923_820, 4_619)
+    assert (mid.principal, mid.interest) == (923_655, 4_618)
     on_due = interest_accrued_to(
         instalments=rows, as_of=date(2025, 5, 15), daily_rate=Decimal("0.0005")
     )
@@ -230,3 +258,48 @@ def test_schedule_invariants(loan):
     expected_count = 1 if loan["method"] is RepaymentMethod.BULLET else loan["term_months"]
     assert len(rows) == expected_count
     assert rows[-1].due_date - loan["start_date"] <= timedelta(days=31 * loan["term_months"])
+
+
+def residue_bound(daily_rate: Decimal, days: list[int]) -> int:
+    """Most the last equal instalment can differ from the level payment, in whole fen.
+
+    Level payment A = A* + δ (A* exact), interest I_k = exact + ε_k; |ε_k − δ| ≤ 1 in every
+    rounding mode (half modes: ½ + ½; down/up: both errors lie on the same side, under 1 fen).
+    The balance error then follows e_k = e_{k−1}·f_k + ε_k − δ (f_k = 1 + rate × d_k) and the
+    last total is A + e_n, so |last − A| ≤ Σ_k Π_{j>k} f_j: a fen a period, carried forward.
+    """
+    rate, carried, bound = Fraction(daily_rate), Fraction(1), Fraction(0)
+    for days_in_period in reversed(days):
+        bound += carried
+        carried *= 1 + rate * days_in_period
+    return int(bound)  # the residue is whole fen
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    principal=st.integers(10_000, 10**11),
+    daily_rate=st.decimals(min_value=0, max_value=Decimal("0.001"), places=8),
+    term_months=st.integers(1, 60),
+    start_date=st.dates(date(2000, 1, 1), date(2099, 12, 31)),
+    first_due_after=st.none() | st.integers(1, 31),
+    day_count=st.sampled_from([360, 365]),
+    rounding=st.sampled_from(["half_up", "half_even", "down", "up"]),
+)
+def test_equal_instalment_is_level_up_to_the_rounding_residue(
+    principal, daily_rate, term_months, start_date, first_due_after, day_count, rounding
+):
+    first_due = None if first_due_after is None else start_date + timedelta(first_due_after)
+    rows = generate_schedule(
+        principal=principal,
+        daily_rate=daily_rate,
+        method="equal_instalment",
+        term_months=term_months,
+        start_date=start_date,
+        first_due_date=first_due,
+        day_count=day_count,
+        rounding=rounding,
+    )
+    days = period_days(start_date, [row.due_date for row in rows])
+    level = level_payment(principal, daily_rate, days, rounding=rounding)
+    assert [row.total for row in rows[:-1]] == [level] * (term_months - 1)
+    assert abs(rows[-1].total - level) <= residue_bound(daily_rate, days)

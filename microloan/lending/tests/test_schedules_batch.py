@@ -73,6 +73,19 @@ def test_mixed_terms_leave_empty_cells_past_each_term(day_count):
     assert (batch.principal[1, 5:] == 0).all()
 
 
+@pytest.mark.parametrize("rounding", ROUNDINGS)
+def test_principals_near_the_batch_limit(rounding):
+    # Level payments of 10^10 to 10^12 fen: the float estimate's error margin is then a sizeable
+    # part of a fen, so many loans take the exact path; all must still equal the scalar path.
+    loans = [
+        loan(10**12 - step * 7_919, rate, term, date(2024, 1, 29) + timedelta(days=step))
+        for step, (rate, term) in enumerate(
+            [(r, t) for r in ("0.001", "0.00049999", "0.00000001", "0") for t in (1, 12, 37, 60)]
+        )
+    ]
+    assert_batch_equals_scalar(loans, "equal_instalment", rounding=rounding)
+
+
 def test_single_rate_and_term_stand_for_every_loan():
     batch = generate_schedules_batch(
         principals=np.array([1_000_000, 2_000_000]),

@@ -1,13 +1,19 @@
 """Golden schedules, to the fen.
 
 The literal tables below were derived once with the Fraction reference at the bottom of this
-file (which shares no code with ``schedules.py``) and checked by hand on the headline figures:
-916.80 is the textbook annuity for 10,000.00 at 1.5 %/month (0.05 %/day × 360 / 12) over 12
-months; each row's interest is outstanding × daily rate × days, e.g. 10,000.00 × 0.0005 × 31
-(15 Mar → 15 Apr) = 155.00 and 9,238.20 × 0.0005 × 30 = 138.573 → 138.57; the 200,000.00 loan
-starts on 31 Jan 2024, so its first period ends on 29 Feb (leap year, 29 days: 200,000.00 ×
-0.0002 × 29 = 1,160.00) and its dates go back to the 31st where the month has one. The last
-row takes the remaining principal, which is why it differs from the level payment.
+file (which shares no code with ``schedules.py``) and checked by hand on the headline figures.
+10,000.00 at 0.05 %/day over 12 months from 15 Mar 2025 has periods of 31, 30, 31, 30, 31, 31,
+30, 31, 30, 31, 31 and 28 days (365 in all); the level payment that repays it exactly with
+interest on those days is 91,845.287… fen (an independent 60-digit Decimal evaluation of
+P / Σ_k Π_{j≤k} 1/(1 + 0.0005 × d_j) agrees), so 918.45. Each row's interest is outstanding ×
+daily rate × days: 10,000.00 × 0.0005 × 31 = 155.00, principal 918.45 − 155.00 = 763.45;
+9,236.55 × 0.0005 × 30 = 138.548 → 138.55; … 905.80 × 0.0005 × 28 = 12.681 → 12.68, so the
+last instalment is 905.80 + 12.68 = 918.48: 3 fen of rounding residue, under the bound of 13
+(see ``residue_bound`` in test_schedules.py). The nominal-rate annuity (916.80, as this engine
+once used) left 21.57 yuan in the last instalment instead. The 200,000.00 loan starts on
+31 Jan 2024, so its first period ends on 29 Feb (leap year, 29 days: 200,000.00 × 0.0002 × 29 =
+1,160.00) and its dates go back to the 31st where the month has one; exact A = 898,104.618…
+fen → 8,981.05, last 8,980.96 (−9 fen; bound 25). The day count changes no schedule.
 Columns: due date, principal, interest, total, balance after.
 """
 
@@ -21,34 +27,21 @@ import pytest
 from microloan.kernel.errors import BusinessRuleViolation
 from microloan.lending.schedules import RepaymentMethod, generate_schedule
 
-EQUAL_INSTALMENT_10K_360 = [
-    ("2025-04-15", "761.80", "155.00", "916.80", "9238.20"),
-    ("2025-05-15", "778.23", "138.57", "916.80", "8459.97"),
-    ("2025-06-15", "785.67", "131.13", "916.80", "7674.30"),
-    ("2025-07-15", "801.69", "115.11", "916.80", "6872.61"),
-    ("2025-08-15", "810.27", "106.53", "916.80", "6062.34"),
-    ("2025-09-15", "822.83", "93.97", "916.80", "5239.51"),
-    ("2025-10-15", "838.21", "78.59", "916.80", "4401.30"),
-    ("2025-11-15", "848.58", "68.22", "916.80", "3552.72"),
-    ("2025-12-15", "863.51", "53.29", "916.80", "2689.21"),
-    ("2026-01-15", "875.12", "41.68", "916.80", "1814.09"),
-    ("2026-02-15", "888.68", "28.12", "916.80", "925.41"),
-    ("2026-03-15", "925.41", "12.96", "938.37", "0.00"),
-]
+from .test_schedules import residue_bound
 
-EQUAL_INSTALMENT_10K_365 = [
-    ("2025-04-15", "762.99", "155.00", "917.99", "9237.01"),
-    ("2025-05-15", "779.43", "138.56", "917.99", "8457.58"),
-    ("2025-06-15", "786.90", "131.09", "917.99", "7670.68"),
-    ("2025-07-15", "802.93", "115.06", "917.99", "6867.75"),
-    ("2025-08-15", "811.54", "106.45", "917.99", "6056.21"),
-    ("2025-09-15", "824.12", "93.87", "917.99", "5232.09"),
-    ("2025-10-15", "839.51", "78.48", "917.99", "4392.58"),
-    ("2025-11-15", "849.91", "68.08", "917.99", "3542.67"),
-    ("2025-12-15", "864.85", "53.14", "917.99", "2677.82"),
-    ("2026-01-15", "876.48", "41.51", "917.99", "1801.34"),
-    ("2026-02-15", "890.07", "27.92", "917.99", "911.27"),
-    ("2026-03-15", "911.27", "12.76", "924.03", "0.00"),
+EQUAL_INSTALMENT_10K = [
+    ("2025-04-15", "763.45", "155.00", "918.45", "9236.55"),
+    ("2025-05-15", "779.90", "138.55", "918.45", "8456.65"),
+    ("2025-06-15", "787.37", "131.08", "918.45", "7669.28"),
+    ("2025-07-15", "803.41", "115.04", "918.45", "6865.87"),
+    ("2025-08-15", "812.03", "106.42", "918.45", "6053.84"),
+    ("2025-09-15", "824.62", "93.83", "918.45", "5229.22"),
+    ("2025-10-15", "840.01", "78.44", "918.45", "4389.21"),
+    ("2025-11-15", "850.42", "68.03", "918.45", "3538.79"),
+    ("2025-12-15", "865.37", "53.08", "918.45", "2673.42"),
+    ("2026-01-15", "877.01", "41.44", "918.45", "1796.41"),
+    ("2026-02-15", "890.61", "27.84", "918.45", "905.80"),
+    ("2026-03-15", "905.80", "12.68", "918.48", "0.00"),
 ]
 
 EQUAL_PRINCIPAL_10K = [
@@ -86,30 +79,30 @@ BULLET_10K = [
 ]
 
 EQUAL_INSTALMENT_200K = [
-    ("2024-02-29", "7812.66", "1160.00", "8972.66", "192187.34"),
-    ("2024-03-31", "7781.10", "1191.56", "8972.66", "184406.24"),
-    ("2024-04-30", "7866.22", "1106.44", "8972.66", "176540.02"),
-    ("2024-05-31", "7878.11", "1094.55", "8972.66", "168661.91"),
-    ("2024-06-30", "7960.69", "1011.97", "8972.66", "160701.22"),
-    ("2024-07-31", "7976.31", "996.35", "8972.66", "152724.91"),
-    ("2024-08-31", "8025.77", "946.89", "8972.66", "144699.14"),
-    ("2024-09-30", "8104.47", "868.19", "8972.66", "136594.67"),
-    ("2024-10-31", "8125.77", "846.89", "8972.66", "128468.90"),
-    ("2024-11-30", "8201.85", "770.81", "8972.66", "120267.05"),
-    ("2024-12-31", "8227.00", "745.66", "8972.66", "112040.05"),
-    ("2025-01-31", "8278.01", "694.65", "8972.66", "103762.04"),
-    ("2025-02-28", "8391.59", "581.07", "8972.66", "95370.45"),
-    ("2025-03-31", "8381.36", "591.30", "8972.66", "86989.09"),
-    ("2025-04-30", "8450.73", "521.93", "8972.66", "78538.36"),
-    ("2025-05-31", "8485.72", "486.94", "8972.66", "70052.64"),
-    ("2025-06-30", "8552.34", "420.32", "8972.66", "61500.30"),
-    ("2025-07-31", "8591.36", "381.30", "8972.66", "52908.94"),
-    ("2025-08-31", "8644.62", "328.04", "8972.66", "44264.32"),
-    ("2025-09-30", "8707.07", "265.59", "8972.66", "35557.25"),
-    ("2025-10-31", "8752.21", "220.45", "8972.66", "26805.04"),
-    ("2025-11-30", "8811.83", "160.83", "8972.66", "17993.21"),
-    ("2025-12-31", "8861.10", "111.56", "8972.66", "9132.11"),
-    ("2026-01-31", "9132.11", "56.62", "9188.73", "0.00"),
+    ("2024-02-29", "7821.05", "1160.00", "8981.05", "192178.95"),
+    ("2024-03-31", "7789.54", "1191.51", "8981.05", "184389.41"),
+    ("2024-04-30", "7874.71", "1106.34", "8981.05", "176514.70"),
+    ("2024-05-31", "7886.66", "1094.39", "8981.05", "168628.04"),
+    ("2024-06-30", "7969.28", "1011.77", "8981.05", "160658.76"),
+    ("2024-07-31", "7984.97", "996.08", "8981.05", "152673.79"),
+    ("2024-08-31", "8034.47", "946.58", "8981.05", "144639.32"),
+    ("2024-09-30", "8113.21", "867.84", "8981.05", "136526.11"),
+    ("2024-10-31", "8134.59", "846.46", "8981.05", "128391.52"),
+    ("2024-11-30", "8210.70", "770.35", "8981.05", "120180.82"),
+    ("2024-12-31", "8235.93", "745.12", "8981.05", "111944.89"),
+    ("2025-01-31", "8286.99", "694.06", "8981.05", "103657.90"),
+    ("2025-02-28", "8400.57", "580.48", "8981.05", "95257.33"),
+    ("2025-03-31", "8390.45", "590.60", "8981.05", "86866.88"),
+    ("2025-04-30", "8459.85", "521.20", "8981.05", "78407.03"),
+    ("2025-05-31", "8494.93", "486.12", "8981.05", "69912.10"),
+    ("2025-06-30", "8561.58", "419.47", "8981.05", "61350.52"),
+    ("2025-07-31", "8600.68", "380.37", "8981.05", "52749.84"),
+    ("2025-08-31", "8654.00", "327.05", "8981.05", "44095.84"),
+    ("2025-09-30", "8716.47", "264.58", "8981.05", "35379.37"),
+    ("2025-10-31", "8761.70", "219.35", "8981.05", "26617.67"),
+    ("2025-11-30", "8821.34", "159.71", "8981.05", "17796.33"),
+    ("2025-12-31", "8870.71", "110.34", "8981.05", "8925.62"),
+    ("2026-01-31", "8925.62", "55.34", "8980.96", "0.00"),
 ]
 
 EQUAL_PRINCIPAL_200K = [
@@ -171,13 +164,13 @@ BULLET_200K = [
 ]
 
 # 3,000.00 from 29 Jan 2023 (common year), 0.04 %/day, 365-day count: 30 days to 28 Feb
-# (3,000.00 × 0.0004 × 30 = 36.00), then 29 days back to the 29th (2,413.92 × 0.0004 × 29).
+# (3,000.00 × 0.0004 × 30 = 36.00), then 29 days back to the 29th (2,414.23 × 0.0004 × 29).
 EQUAL_INSTALMENT_29TH_365 = [
-    ("2023-02-28", "586.08", "36.00", "622.08", "2413.92"),
-    ("2023-03-29", "594.08", "28.00", "622.08", "1819.84"),
-    ("2023-04-29", "599.51", "22.57", "622.08", "1220.33"),
-    ("2023-05-29", "607.44", "14.64", "622.08", "612.89"),
-    ("2023-06-29", "612.89", "7.60", "620.49", "0.00"),
+    ("2023-02-28", "585.77", "36.00", "621.77", "2414.23"),
+    ("2023-03-29", "593.76", "28.01", "621.77", "1820.47"),
+    ("2023-04-29", "599.20", "22.57", "621.77", "1221.27"),
+    ("2023-05-29", "607.11", "14.66", "621.77", "614.16"),
+    ("2023-06-29", "614.16", "7.62", "621.78", "0.00"),
 ]
 
 # 8,000.00 from 30 Dec 2023, 0.035 %/day: 31, 30 (to 29 Feb 2024), 30, 31, 30 days.
@@ -213,8 +206,8 @@ TWO_HUNDRED_K = {
 }
 
 HEADLINE = [
-    pytest.param(TEN_K, "equal_instalment", 12, 360, EQUAL_INSTALMENT_10K_360, id="ei-10k-360"),
-    pytest.param(TEN_K, "equal_instalment", 12, 365, EQUAL_INSTALMENT_10K_365, id="ei-10k-365"),
+    pytest.param(TEN_K, "equal_instalment", 12, 360, EQUAL_INSTALMENT_10K, id="ei-10k-360"),
+    pytest.param(TEN_K, "equal_instalment", 12, 365, EQUAL_INSTALMENT_10K, id="ei-10k-365"),
     pytest.param(TEN_K, "equal_principal", 12, 360, EQUAL_PRINCIPAL_10K, id="ep-10k"),
     pytest.param(TEN_K, "interest_first", 12, 360, INTEREST_FIRST_10K, id="if-10k"),
     pytest.param(TEN_K, "bullet", 12, 360, BULLET_10K, id="bullet-10k"),
@@ -254,9 +247,26 @@ def test_headline_schedule_matches_literal_table(loan, method, term, day_count, 
 def test_reference_reproduces_literal_table(loan, method, term, day_count, table):
     # Guards the reference itself, so the grid below compares against something checked.
     rows = reference_schedule(
-        loan["principal"], loan["daily_rate"], method, term, loan["start_date"], day_count
+        loan["principal"], loan["daily_rate"], method, term, loan["start_date"]
     )
     assert rows == literal(table)
+
+
+@pytest.mark.parametrize(
+    ("loan", "table"),
+    [(TEN_K, EQUAL_INSTALMENT_10K), (TWO_HUNDRED_K, EQUAL_INSTALMENT_200K)],
+    ids=["10k", "200k"],
+)
+def test_headline_equal_instalments_are_level(loan, table):
+    # Checkable on the literal table alone: every total but the last is the same, and the last
+    # differs by rounding residue only (+3 fen of at most 13; −9 fen of at most 25).
+    totals = [fen(total) for _, _, _, total, _ in table]
+    assert len(set(totals[:-1])) == 1
+    dues = [date.fromisoformat(due) for due, *_ in table]
+    days = [
+        (due - start).days for start, due in zip([loan["start_date"], *dues], dues, strict=False)
+    ]
+    assert abs(totals[-1] - totals[0]) <= residue_bound(loan["daily_rate"], days)
 
 
 def test_bullet_over_twelve_months_is_refused():
@@ -266,8 +276,8 @@ def test_bullet_over_twelve_months_is_refused():
     assert "term_months" in info.value.fields
 
 
-@pytest.mark.parametrize("method", ["equal_principal", "interest_first", "bullet"])
-def test_day_count_only_changes_the_level_payment(method):
+@pytest.mark.parametrize("method", [m.value for m in RepaymentMethod])
+def test_day_count_changes_no_schedule(method):
     at_360, at_365 = (
         generate_schedule(**TEN_K, method=method, term_months=12, day_count=days)
         for days in (360, 365)
@@ -313,9 +323,7 @@ def test_schedule_matches_reference(start, method, day_count, rounding):
             day_count=day_count,
             rounding=rounding,
         )
-        expected = reference_schedule(
-            principal, Decimal(rate), method, term, start, day_count, rounding
-        )
+        expected = reference_schedule(principal, Decimal(rate), method, term, start, rounding)
         assert as_table(schedule) == expected
 
 
@@ -340,20 +348,22 @@ def reference_round(value: Fraction, mode: str) -> int:
     return math.floor(value) if mode == "down" else math.ceil(value)
 
 
-def reference_schedule(principal, rate, method, term, start, day_count=360, mode="half_up"):
-    """Rows (due date, principal, interest, total, balance after) by the written rules."""
+def reference_schedule(principal, rate, method, term, start, mode="half_up"):
+    """Rows (due date, principal, interest, total, balance after) by the written rules.
+
+    Equal instalment: the payment whose present value, discounting each period by 1 + rate ×
+    its actual days, is the principal, rounded once.
+    """
     rate = Fraction(rate)
     dues = [reference_due_date(start, k) for k in range(1, term + 1)]
     if method == "bullet":
         dues = dues[-1:]
-    monthly = rate * day_count / 12
     if method == "equal_instalment":
-        payment = reference_round(
-            principal * monthly / (1 - (1 + monthly) ** -term)
-            if monthly
-            else Fraction(principal, term),
-            mode,
-        )
+        discount, present_value_of_one = Fraction(1), Fraction(0)
+        for previous, due in zip([start, *dues], dues, strict=False):
+            discount /= 1 + rate * (due - previous).days
+            present_value_of_one += discount
+        payment = reference_round(principal / present_value_of_one, mode)
     rows, balance, previous = [], principal, start
     for index, due in enumerate(dues):
         interest = reference_round(balance * rate * (due - previous).days, mode)

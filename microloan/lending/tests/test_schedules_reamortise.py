@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microloan.kernel.errors import BusinessRuleViolation, ValidationFailed
-from microloan.lending.schedules import generate_schedule, reamortise
+from microloan.lending.schedules import generate_schedule, level_payment, period_days, reamortise
+
+from .test_schedules import residue_bound
 
 RATE = Decimal("0.0005")
 
@@ -40,17 +42,20 @@ def after_third(remaining, mode, method="equal_instalment", **extra):
 
 
 def test_lower_instalment_keeps_the_dates_and_lowers_the_payment():
-    # 7,674.30 outstanding after instalment 3, 2,000.00 prepaid on its due date → 5,674.30.
-    rows = after_third(567_430, "lower_instalment")
+    # 7,669.28 outstanding after instalment 3, 2,000.00 prepaid on its due date → 5,669.28.
+    assert original()[2].balance_after == 766_928
+    rows = after_third(566_928, "lower_instalment")
     assert [row.number for row in rows] == list(range(4, 13))
     assert [row.due_date for row in rows] == [row.due_date for row in original()[3:]]
-    # Annuity of 5,674.30 at 1.5 %/month over 9 months = 678.70; 5,674.30 × 0.0005 × 30 days.
-    assert {row.total for row in rows[:-1]} == {67_870}
-    assert (rows[0].principal, rows[0].interest, rows[0].balance_after) == (59_359, 8_511, 508_071)
-    assert (rows[-1].principal, rows[-1].interest, rows[-1].total) == (67_725, 948, 68_673)
+    # The level payment over the 9 remaining periods (30, 31, 31, 30, 31, 30, 31, 31, 28 days)
+    # is 67,893.92… fen exactly → 678.94; first interest 5,669.28 × 0.0005 × 30 = 85.0392.
+    assert {row.total for row in rows[:-1]} == {67_894}
+    assert (rows[0].principal, rows[0].interest, rows[0].balance_after) == (59_390, 8_504, 507_538)
+    # 669.55 × 0.0005 × 28 = 9.3737 → 9.37; the last total is 2 fen of residue below 678.94.
+    assert (rows[-1].principal, rows[-1].interest, rows[-1].total) == (66_955, 937, 67_892)
     # Same dates and start as a fresh 9-month loan from 15 Jun: the same schedule, renumbered.
     fresh = generate_schedule(
-        principal=567_430,
+        principal=566_928,
         daily_rate=RATE,
         method="equal_instalment",
         term_months=9,
@@ -60,16 +65,17 @@ def test_lower_instalment_keeps_the_dates_and_lowers_the_payment():
 
 
 def test_shorten_term_keeps_the_payment_and_drops_instalments():
-    rows = after_third(567_430, "shorten_term", instalment_amount=91_680)
+    rows = after_third(566_928, "shorten_term", instalment_amount=91_845)
     assert [row.number for row in rows] == list(range(4, 11))  # 7 instead of 9
-    assert {row.total for row in rows[:-1]} == {91_680}
-    assert (rows[0].principal, rows[0].interest) == (83_169, 8_511)
+    assert {row.total for row in rows[:-1]} == {91_845}
+    assert (rows[0].principal, rows[0].interest) == (83_341, 8_504)
+    # 483.32 left for 15 Jan 2026: 483.32 × 0.0005 × 31 = 7.4915 → 7.49.
     assert (rows[-1].due_date, rows[-1].principal, rows[-1].interest) == (
         date(2026, 1, 15),
-        49_908,
-        774,
+        48_332,
+        749,
     )
-    assert sum(row.principal for row in rows) == 567_430
+    assert sum(row.principal for row in rows) == 566_928
     assert rows[-1].balance_after == 0
 
 
@@ -118,14 +124,14 @@ def test_interest_runs_from_the_given_period_start():
 
 
 def test_shorten_term_with_a_payment_below_interest_pays_all_on_the_last_date():
-    rows = after_third(567_430, "shorten_term", instalment_amount=1_000)
+    rows = after_third(566_928, "shorten_term", instalment_amount=1_000)
     assert len(rows) == 9
     assert [row.principal for row in rows[:-1]] == [0] * 8
-    assert rows[-1].principal == 567_430
+    assert rows[-1].principal == 566_928
 
 
 def test_nothing_remaining_gives_no_instalments():
-    assert after_third(0, "shorten_term", instalment_amount=91_680) == []
+    assert after_third(0, "shorten_term", instalment_amount=91_845) == []
 
 
 @pytest.mark.parametrize("method", ["interest_first", "bullet"])
@@ -167,7 +173,7 @@ def test_bad_input_is_refused(overrides, code, field):
         "period_start": date(2025, 6, 15),
         "next_number": 4,
         "mode": "shorten_term",
-        "instalment_amount": 91_680,
+        "instalment_amount": 91_845,
     }
     with pytest.raises(ValidationFailed) as info:
         reamortise(**(arguments | overrides))
@@ -208,3 +214,9 @@ def test_reamortised_schedule_repays_exactly(method, paid, share, mode):
     if mode == "shorten_term" and method == "equal_instalment" and remaining:
         assert all(row.total == kept for row in new[:-1])
         assert len(new) == 12 - paid or new[-1].total <= kept
+    if mode == "lower_instalment" and method == "equal_instalment" and remaining >= 10_000:
+        # The same level-payment rule as a new loan, over the remaining actual periods.
+        days = period_days(new[0].start_date, [row.due_date for row in new])
+        level = level_payment(remaining, RATE, days)
+        assert all(row.total == level for row in new[:-1])
+        assert abs(new[-1].total - level) <= residue_bound(RATE, days)
