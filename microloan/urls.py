@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("products/", include("microloan.products.urls")),
     path("customers/", include("microloan.customers.urls")),
+    path("lending/", include("microloan.lending.urls")),
     path("", include("microloan.backoffice.urls")),
 ]

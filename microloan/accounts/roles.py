@@ -29,6 +29,7 @@ FINAL_REVIEWER = "final_reviewer"
 COLLECTOR = "collector"
 CS_AGENT = "cs_agent"
 MARKETING = "marketing"
+OPERATIONS = "operations"
 AUDITOR = "auditor"
 ADMIN = "admin"
 
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "lending.approve_creditline_limit",
         "lending.approve_writeoff",
         "lending.approve_restructure",
+        "lending.change_makercheckerrequest",
         "customers.view_customer",
         "risk.view_blacklistentry",
         "risk.change_blacklistentry",
@@ -97,6 +99,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.change_consent",  # a withdrawal taken by phone
     ],
     MARKETING: ["products.view_productversion"],
+    # Loan operations: opens approved lines, releases and cancels disbursements, refunds
+    # overpayments; proposes nothing it could also approve.
+    OPERATIONS: [
+        *_VIEW_LOANS_AND_LINES,
+        "lending.add_creditline",
+        "lending.change_creditline",
+        "lending.add_loan",
+        "lending.disburse_loan",
+        "lending.cancel_loan",
+        "lending.add_loantransaction",
+        "lending.refund_unapplied",
+        "batch.view_eodrun",
+        "batch.run_eod",
+    ],
     AUDITOR: [],
     ADMIN: [],
 }
@@ -110,6 +126,7 @@ ROLE_DEPARTMENTS: dict[str, str] = {
     COLLECTOR: Department.COLLECTIONS,
     CS_AGENT: Department.CUSTOMER_SERVICE,
     MARKETING: Department.MARKETING,
+    OPERATIONS: Department.OPERATIONS,
     AUDITOR: Department.INTERNAL_AUDIT,
     ADMIN: Department.IT,
 }

@@ -11,4 +11,5 @@ ROUTER_MODULES: list[tuple[str, str]] = [
     ("customers", "microloan.customers.api"),
     ("risk", "microloan.risk.api"),
     ("ledger", "microloan.ledger.api"),
+    ("lending", "microloan.lending.api"),
 ]

@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LendingConfig(AppConfig):
     name = "microloan.lending"
     label = "lending"
+    verbose_name = _("Lending")
+
+    def ready(self) -> None:
+        from microloan.backoffice.navigation import NAV_ITEMS
+
+        NAV_ITEMS.append((_("Loans"), "lending:loans", "lending.view_loan"))
+        NAV_ITEMS.append((_("Credit lines"), "lending:lines", "lending.view_creditline"))
+        NAV_ITEMS.append(
+            (_("Pending approvals"), "lending:requests", "lending.change_makercheckerrequest")
+        )

@@ -1,0 +1,325 @@
+"""Back-office pages of lending: loan search and loan page, credit lines, pending requests.
+
+Pages call the same services as the API, as the signed-in staff member. A refusal from a
+service (``DomainError``) is shown on the page it came from with its status code; a success
+redirects back (post/redirect/get) with a message.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.kernel.errors import DomainError
+from microloan.kernel.services import get_business_date
+
+from .forms import (
+    DecisionForm,
+    DisburseForm,
+    LimitChangeForm,
+    LineFilterForm,
+    LoanFilterForm,
+    QuoteForm,
+    ReasonForm,
+    RestructureForm,
+)
+from .services import drawdowns, lines, queries, quotes, requests, restructure, writeoff
+from .services.queries import line_apr, loan_apr
+
+VIEW_LOAN = "lending.view_loan"
+VIEW_LINE = "lending.view_creditline"
+PAGE_SIZE = 50
+
+
+def _page_number(request) -> int:
+    try:
+        return max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
+def _refused(request, refusal: DomainError) -> None:
+    details = "; ".join(
+        f"{field}: {problem}" for field, problem in refusal.as_dict()["fields"].items()
+    )
+    messages.error(request, f"{refusal.message} {details}".strip())
+
+
+# --- loans ---------------------------------------------------------------------------------
+
+
+@staff_page(VIEW_LOAN)
+def loan_search(request):
+    form = LoanFilterForm(request.GET or None)
+    page, error = None, None
+    if form.is_bound and not form.is_valid():
+        error = form.errors
+    else:
+        filters = form.cleaned_data if form.is_bound else {}
+        try:
+            page = queries.list_loans(
+                actor=actor_for(request),
+                **{k: v for k, v in filters.items() if v not in ("", None)},
+                page=_page_number(request),
+                page_size=PAGE_SIZE,
+            )
+        except DomainError as refusal:
+            error = refusal.as_dict()["fields"]
+    rows = [(loan, loan_apr(loan)) for loan in page.items] if page else []
+    context = {"form": form, "page": page, "rows": rows, "error": error}
+    template = "lending/_loan_results.html" if request.htmx else "lending/loans.html"
+    return render(request, template, context, status=422 if error else 200)
+
+
+def _loan_context(request, loan_id: str, **extra) -> dict:
+    actor = actor_for(request)
+    loan = queries.loan_detail(actor=actor, loan_id=loan_id)
+    today = get_business_date()
+    context = {
+        "loan": loan,
+        "apr": loan_apr(loan),
+        "schedule": queries.loan_schedule(actor=actor, loan_id=loan_id, include_cancelled=True),
+        "transactions": queries.loan_transactions(actor=actor, loan_id=loan_id),
+        "business_date": today,
+        "quote_form": QuoteForm(initial={"date": today}),
+        "disburse_form": DisburseForm(initial={"business_date": today}),
+        "writeoff_form": ReasonForm(prefix="writeoff"),
+        "restructure_form": RestructureForm(
+            prefix="restructure", initial={"method": loan.method, "term_months": loan.term_months}
+        ),
+        "quote": None,
+        "quote_error": None,
+    }
+    if loan.status == loan.Status.ACTIVE:
+        try:
+            context["quote"] = quotes.payoff_quote(
+                actor=actor, loan_id=loan_id, business_date=today
+            )
+        except DomainError as refusal:
+            context["quote_error"] = refusal.message
+    context.update(extra)
+    return context
+
+
+@staff_page(VIEW_LOAN)
+def loan_page(request, loan_id: str):
+    try:
+        context = _loan_context(request, loan_id)
+    except DomainError as refusal:
+        return render(
+            request, "lending/not_found.html", {"refusal": refusal}, status=refusal.status
+        )
+    return render(request, "lending/loan.html", context)
+
+
+@staff_page(VIEW_LOAN)
+def loan_quote(request, loan_id: str):
+    """The payoff quote for the date asked (an HTMX fragment of the loan page)."""
+    form = QuoteForm(request.GET)
+    quote, error, status = None, None, 200
+    if form.is_valid():
+        try:
+            quote = quotes.payoff_quote(
+                actor=actor_for(request), loan_id=loan_id, business_date=form.cleaned_data["date"]
+            )
+        except DomainError as refusal:
+            error, status = refusal.message, refusal.status
+    else:
+        error, status = _("Give a date."), 422
+    return render(
+        request, "lending/_quote.html", {"quote": quote, "quote_error": error}, status=status
+    )
+
+
+def _loan_action(request, loan_id: str, form, action, success: str):
+    """Run ``action(actor, cleaned_data)`` for a valid ``form``; show refusals on the loan page."""
+    if form.is_valid():
+        try:
+            action(actor_for(request), form.cleaned_data)
+        except DomainError as refusal:
+            _refused(request, refusal)
+            context = _loan_context(request, loan_id)
+            return render(request, "lending/loan.html", context, status=refusal.status)
+        messages.success(request, success)
+        return redirect("lending:loan", loan_id=loan_id)
+    messages.error(request, _("Please correct the form."))
+    return render(request, "lending/loan.html", _loan_context(request, loan_id), status=422)
+
+
+@require_POST
+@staff_page("lending.disburse_loan")
+def loan_disburse(request, loan_id: str):
+    return _loan_action(
+        request,
+        loan_id,
+        DisburseForm(request.POST),
+        lambda actor, data: drawdowns.disburse_loan(
+            actor=actor, loan_id=loan_id, business_date=data["business_date"]
+        ),
+        _("The loan was disbursed."),
+    )
+
+
+@require_POST
+@staff_page("lending.propose_writeoff")
+def loan_writeoff_request(request, loan_id: str):
+    return _loan_action(
+        request,
+        loan_id,
+        ReasonForm(request.POST, prefix="writeoff"),
+        lambda actor, data: writeoff.propose_writeoff(
+            actor=actor, loan_id=loan_id, reason=data["reason"]
+        ),
+        _("The write-off was proposed; a second person must approve it."),
+    )
+
+
+@require_POST
+@staff_page("lending.propose_restructure")
+def loan_restructure_request(request, loan_id: str):
+    return _loan_action(
+        request,
+        loan_id,
+        RestructureForm(request.POST, prefix="restructure"),
+        lambda actor, data: restructure.propose_restructure(
+            actor=actor,
+            loan_id=loan_id,
+            term_months=data["term_months"],
+            method=data["method"],
+            daily_rate=data["daily_rate"],
+            reason=data["reason"],
+        ),
+        _("The restructuring was proposed; a second person must approve it."),
+    )
+
+
+# --- credit lines ----------------------------------------------------------------------------
+
+
+@staff_page(VIEW_LINE)
+def line_list(request):
+    form = LineFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    page = queries.list_lines(
+        actor=actor_for(request),
+        **{k: v for k, v in filters.items() if v},
+        page=_page_number(request),
+        page_size=PAGE_SIZE,
+    )
+    rows = [(line, line_apr(line)) for line in page.items]
+    context = {"form": form, "page": page, "rows": rows}
+    template = "lending/_line_results.html" if request.htmx else "lending/lines.html"
+    return render(request, template, context)
+
+
+def _line_context(request, line_id: str, **forms) -> dict:
+    actor = actor_for(request)
+    line = queries.line_detail(actor=actor, line_id=line_id)
+    loans = queries.list_loans(actor=actor, line_id=line.public_id, page_size=200).items
+    return {
+        "line": line,
+        "apr": line_apr(line),
+        "loans": [(loan, loan_apr(loan)) for loan in loans],
+        "freeze_form": forms.get("freeze_form") or ReasonForm(prefix="freeze"),
+        "limit_form": forms.get("limit_form") or LimitChangeForm(prefix="limit"),
+        "pending": queries.list_requests(actor=actor, status="pending").items,
+    }
+
+
+@staff_page(VIEW_LINE)
+def line_page(request, line_id: str):
+    try:
+        context = _line_context(request, line_id)
+    except DomainError as refusal:
+        return render(
+            request, "lending/not_found.html", {"refusal": refusal}, status=refusal.status
+        )
+    context["pending"] = [r for r in context["pending"] if r.line_id == context["line"].pk]
+    return render(request, "lending/line.html", context)
+
+
+def _line_action(request, line_id: str, form, form_name: str, action, success: str):
+    if form.is_valid():
+        try:
+            action(actor_for(request), form.cleaned_data)
+        except DomainError as refusal:
+            _refused(request, refusal)
+            status = refusal.status
+        else:
+            messages.success(request, success)
+            return redirect("lending:line", line_id=line_id)
+    else:
+        status = 422
+    context = _line_context(request, line_id, **{form_name: form})
+    context["pending"] = [r for r in context["pending"] if r.line_id == context["line"].pk]
+    return render(request, "lending/line.html", context, status=status)
+
+
+@require_POST
+@staff_page("lending.freeze_creditline")
+def line_freeze(request, line_id: str):
+    unfreeze = request.POST.get("action") == "unfreeze"
+    service = lines.unfreeze_line if unfreeze else lines.freeze_line
+    return _line_action(
+        request,
+        line_id,
+        ReasonForm(request.POST, prefix="freeze"),
+        "freeze_form",
+        lambda actor, data: service(actor=actor, line_id=line_id, reason=data["reason"]),
+        _("The line was unfrozen.") if unfreeze else _("The line was frozen."),
+    )
+
+
+@require_POST
+@staff_page("lending.adjust_creditline_limit")
+def line_limit_change(request, line_id: str):
+    return _line_action(
+        request,
+        line_id,
+        LimitChangeForm(request.POST, prefix="limit"),
+        "limit_form",
+        lambda actor, data: lines.propose_limit_change(
+            actor=actor, line_id=line_id, new_limit=data["new_limit"], reason=data["reason"]
+        ),
+        _("The limit change was proposed; a second person must approve it."),
+    )
+
+
+# --- maker-checker requests ------------------------------------------------------------------
+
+
+@staff_page(VIEW_LOAN)
+def request_list(request):
+    actor = actor_for(request)
+    page = queries.list_requests(actor=actor, status="pending", page=_page_number(request))
+    return render(request, "lending/requests.html", {"page": page, "form": DecisionForm()})
+
+
+@require_POST
+@staff_page(VIEW_LOAN)
+def request_decide(request, request_id: str):
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose approve or reject."))
+        return redirect("lending:requests")
+    decide = (
+        requests.approve_request
+        if form.cleaned_data["decision"] == "approve"
+        else requests.reject_request
+    )
+    try:
+        decide(actor=actor_for(request), request_id=request_id, note=form.cleaned_data["reason"])
+    except DomainError as refusal:
+        _refused(request, refusal)
+        page = queries.list_requests(actor=actor_for(request), status="pending")
+        return render(
+            request,
+            "lending/requests.html",
+            {"page": page, "form": DecisionForm()},
+            status=refusal.status,
+        )
+    messages.success(request, _("The request was decided."))
+    return redirect("lending:requests")
