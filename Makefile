@@ -23,7 +23,7 @@ run: migrate
 	$(BIN)/microloan runserver $(HOST)
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

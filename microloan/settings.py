@@ -1,4 +1,4 @@
-"""Django settings for Microloan. Everything that differs between machines comes from the environment.
+"""Django settings for Microloan: everything that differs between machines comes from the env.
 
 Variables (see README): ``DEBUG``, ``DATABASE_URL``, ``SECRET_KEY``, ``FIELD_ENCRYPTION_KEYS``,
 ``ALLOWED_HOSTS``, ``MICROLOAN_VAR_DIR``, ``INITIAL_BUSINESS_DATE``.
@@ -57,7 +57,9 @@ FIELD_ENCRYPTION_KEYS = _required_secret(
 # field key (rotating it needs `microloan keys reindex`).
 FIELD_BLIND_INDEX_KEY = os.environ.get("FIELD_BLIND_INDEX_KEY", "")
 
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -141,7 +143,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -10,5 +10,6 @@ urlpatterns = [
     path("products/", include("microloan.products.urls")),
     path("customers/", include("microloan.customers.urls")),
     path("lending/", include("microloan.lending.urls")),
+    path("batch/", include("microloan.batch.urls")),
     path("", include("microloan.backoffice.urls")),
 ]

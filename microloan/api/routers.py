@@ -12,4 +12,5 @@ ROUTER_MODULES: list[tuple[str, str]] = [
     ("risk", "microloan.risk.api"),
     ("ledger", "microloan.ledger.api"),
     ("lending", "microloan.lending.api"),
+    ("batch", "microloan.batch.api"),
 ]

@@ -12,7 +12,6 @@ shown as failing rather than breaking the page.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,17 +40,18 @@ def database_health() -> Health:
 
 
 def end_of_day_health() -> Health:
-    """The latest end-of-day run, if the batch app offers ``services.latest_eod_run()``."""
+    """The latest end-of-day run: completed, still running, or failed."""
+    from microloan.batch.models import EodRun  # read-only look at the batch's run records
+
     label = _("End of day")
-    try:
-        latest_eod_run = importlib.import_module("microloan.batch.services").latest_eod_run
-    except (ImportError, AttributeError):
-        return Health(label, None, _("Not available."))
-    run = latest_eod_run()
+    run = EodRun.objects.order_by("-business_date").first()
     if run is None:
         return Health(label, None, _("No run yet."))
-    detail = _("%(date)s: %(status)s") % {"date": run.business_date, "status": run.status}
-    return Health(label, run.status == "succeeded", detail)
+    detail = _("%(date)s: %(status)s") % {
+        "date": run.business_date,
+        "status": run.get_status_display(),
+    }
+    return Health(label, run.status == EodRun.Status.COMPLETED, detail)
 
 
 def count_staff_users() -> int:

@@ -39,7 +39,9 @@ class DomainError(Exception):
         return {
             "code": self.code,
             "message": str(self.message),
-            "fields": {k: str(v) if not isinstance(v, list | dict) else v for k, v in self.fields.items()},
+            "fields": {
+                k: str(v) if not isinstance(v, list | dict) else v for k, v in self.fields.items()
+            },
         }
 
 

@@ -34,6 +34,4 @@ def new_public_id(prefix: str) -> str:
 
 def is_public_id(value: str, prefix: str) -> bool:
     head, sep, body = value.partition("_")
-    return (
-        sep == "_" and head == prefix and len(body) == 26 and all(c in _ALPHABET for c in body)
-    )
+    return sep == "_" and head == prefix and len(body) == 26 and all(c in _ALPHABET for c in body)

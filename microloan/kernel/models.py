@@ -15,7 +15,9 @@ class BusinessDate(models.Model):
 
     class Meta:
         verbose_name = _("business date")
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="business_date_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="business_date_single_row")
+        ]
 
     def __str__(self) -> str:
         return self.current.isoformat()

@@ -35,7 +35,7 @@ def parse_yuan(text: str | int, *, field: str = "amount") -> int:
 
     An ``int`` is taken as whole yuan. Floats are refused: they cannot hold fen exactly.
     """
-    if isinstance(text, bool) or isinstance(text, float):
+    if isinstance(text, bool | float):
         raise MoneyFormatError(fields={field: _("Send the amount as a string, not a float.")})
     if isinstance(text, int):
         fen = text * FEN_PER_YUAN
@@ -43,8 +43,10 @@ def parse_yuan(text: str | int, *, field: str = "amount") -> int:
         match = _AMOUNT.match(text.strip())
         if not match:
             raise MoneyFormatError(
-                fields={field: _("'%(value)s' is not an amount in yuan with at most two decimals.")
-                        % {"value": text[:40]}}
+                fields={
+                    field: _("'%(value)s' is not an amount in yuan with at most two decimals.")
+                    % {"value": text[:40]}
+                }
             )
         whole = int(match["int"].replace(",", ""))
         frac = int((match["frac"] or "").ljust(2, "0"))

@@ -30,7 +30,9 @@ def set_initial_business_date(date: dt.date) -> dt.date:
             id=1, defaults={"current": date}
         )
         if not created and row.version > 0 and row.current != date:
-            raise Conflict(_("The business date has already been advanced."), code="business_date_in_use")
+            raise Conflict(
+                _("The business date has already been advanced."), code="business_date_in_use"
+            )
         if row.current != date:
             row.current = date
             row.save(update_fields=["current", "updated_at"])
@@ -55,5 +57,3 @@ def advance_business_date(*, expected_current: dt.date) -> dt.date:
             code="business_date_moved",
         )
     return new_date
-
-

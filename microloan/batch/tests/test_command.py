@@ -1,0 +1,79 @@
+"""``microloan eod``: one day, many days, worker mode, and refused options."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from microloan.batch.models import EodRun
+from microloan.batch.services import BATCH_ACTOR, start_or_resume_run
+from microloan.kernel.services import get_business_date
+
+from .conftest import BOOK_DATE
+
+pytestmark = pytest.mark.django_db
+
+
+def _eod(*args) -> str:
+    out = StringIO()
+    call_command("eod", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_one_day_prints_each_step_with_its_timing(book):
+    printed = _eod("--partitions", "2")
+    assert get_business_date() == BOOK_DATE + dt.timedelta(days=1)
+    assert "End of day 2026-03-01: completed" in printed
+    for step in (
+        "mark_due",
+        "accrue_interest",
+        "delinquency",
+        "penalty",
+        "classification",
+        "provisions",
+        "portfolio_snapshot",
+    ):
+        assert step in printed
+    assert len(EodRun.objects.get().partitions) == 2
+
+
+def test_until_runs_every_day_up_to_and_including_the_date(book):
+    printed = _eod("--until", "2026-03-03", "--quiet")
+    assert printed == ""
+    assert get_business_date() == dt.date(2026, 3, 4)
+    assert list(
+        EodRun.objects.order_by("business_date").values_list("business_date", flat=True)
+    ) == [dt.date(2026, 3, 1), dt.date(2026, 3, 2), dt.date(2026, 3, 3)]
+
+
+def test_worker_helps_a_run_another_process_started(book):
+    run = start_or_resume_run(actor=BATCH_ACTOR, partitions=3)
+    printed = _eod("--worker", "--idle", "0")
+    assert "completed" in printed
+    run.refresh_from_db()
+    assert run.status == EodRun.Status.COMPLETED
+    assert get_business_date() == BOOK_DATE + dt.timedelta(days=1)
+
+
+def test_worker_with_nothing_to_do(book):
+    assert "No end-of-day run to do." in _eod("--worker", "--idle", "0")
+    assert get_business_date() == BOOK_DATE
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--worker", "--until", "2026-03-05"], "--worker"),
+        (["--partitions", "0"], "--partitions"),
+        (["--until", "2026-02-01"], "until_before_business_date"),
+        (["--until", "someday"], "YYYY-MM-DD"),
+    ],
+)
+def test_refused_options_change_nothing(book, args, message):
+    with pytest.raises(CommandError, match=message):
+        _eod(*args)
+    assert get_business_date() == BOOK_DATE
+    assert not EodRun.objects.exists()
