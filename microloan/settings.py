@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "microloan.kernel",
     "microloan.accounts",
     "microloan.audit",
@@ -82,7 +84,17 @@ INSTALLED_APPS = [
     "microloan.customers",
     "microloan.risk",
     "microloan.origination",
+    "microloan.notifications",
+    "microloan.contracts",
+    "microloan.payments",
+    "microloan.collections",
+    "microloan.reports",
 ]
+
+# Background work (notification delivery, payment status queries): django-tasks with its
+# database backend, so a task is enqueued in the same transaction as the change that needs it.
+# Workers: `microloan db_worker` (several are safe: rows are claimed with row locks).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "microloan.api.middleware.RequestIdMiddleware",

@@ -1,15 +1,33 @@
+from importlib.util import find_spec
+
 from django.contrib import admin
 from django.urls import include, path
 
 from microloan.api.urls import urlpatterns as api_urlpatterns
 
+# Back-office pages of each app, under /<app>/; an app without ``urls.py`` has no pages yet.
+PAGE_APPS = [
+    "products",
+    "customers",
+    "origination",
+    "risk",
+    "lending",
+    "contracts",
+    "payments",
+    "notifications",
+    "collections",
+    "reports",
+    "batch",
+]
+
 urlpatterns = [
     *api_urlpatterns,
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("products/", include("microloan.products.urls")),
-    path("customers/", include("microloan.customers.urls")),
-    path("lending/", include("microloan.lending.urls")),
-    path("batch/", include("microloan.batch.urls")),
+    *(
+        path(f"{app}/", include(f"microloan.{app}.urls"))
+        for app in PAGE_APPS
+        if find_spec(f"microloan.{app}.urls") is not None
+    ),
     path("", include("microloan.backoffice.urls")),
 ]

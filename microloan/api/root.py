@@ -1,6 +1,7 @@
 """The root API at ``/api/v1/`` (docs at ``/api/v1/docs``, schema at ``/api/v1/openapi.json``)."""
 
 from importlib import import_module
+from importlib.util import find_spec
 
 from .base import MicroloanAPI
 from .routers import ROUTER_MODULES
@@ -8,4 +9,5 @@ from .routers import ROUTER_MODULES
 api = MicroloanAPI(title="Microloan API", version="1", urls_namespace="api", docs_url="/docs")
 
 for _prefix, _module in ROUTER_MODULES:
-    api.add_router(_prefix, import_module(_module).router)
+    if find_spec(_module) is not None:
+        api.add_router(_prefix, import_module(_module).router)

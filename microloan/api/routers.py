@@ -1,6 +1,7 @@
 """The routers mounted on the root API, in order: (prefix under /api/v1/, module with ``router``).
 
-Append one line per app when its ``api.py`` exists; only list modules that exist.
+One line per app; a module that does not exist yet is skipped (``root.py``), so an app
+being built is listed before its ``api.py`` is written.
 """
 
 ROUTER_MODULES: list[tuple[str, str]] = [
@@ -13,4 +14,10 @@ ROUTER_MODULES: list[tuple[str, str]] = [
     ("ledger", "microloan.ledger.api"),
     ("lending", "microloan.lending.api"),
     ("batch", "microloan.batch.api"),
+    ("origination", "microloan.origination.api"),
+    ("notifications", "microloan.notifications.api"),
+    ("contracts", "microloan.contracts.api"),
+    ("payments", "microloan.payments.api"),
+    ("collections", "microloan.collections.api"),
+    ("reports", "microloan.reports.api"),
 ]
