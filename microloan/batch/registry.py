@@ -3,7 +3,8 @@
 Order for business date D (docs/servicing.md explains mark-due before accrue)::
 
     mark_due → accrue_interest → delinquency → penalty → classification → provisions
-    → [auto_debit] → [reminders] → [collections] → [early_warning] → portfolio_snapshot
+    → [auto_debit] → [reminders] → [collections] → [early_warning] → [analytics]
+    → portfolio_snapshot
 
 then the run completes and the business date moves to D + 1. Steps are barriers: every
 partition of one step commits before any partition of the next starts.
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 
 from microloan.kernel.actors import Actor
 
-HOOK_SLOTS = ("auto_debit", "reminders", "collections", "early_warning")
+HOOK_SLOTS = ("auto_debit", "reminders", "collections", "early_warning", "analytics")
 STEP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 STEP_NAME_MAX_LENGTH = 64
 

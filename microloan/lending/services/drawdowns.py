@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
+from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from microloan.kernel.ids import new_public_id
@@ -109,6 +110,15 @@ def drawdown(
             object_id=loan.public_id,
             after={**snapshot(loan, LOAN_AUDIT_FIELDS), "line": line.public_id},
         )
+        events.publish(
+            "loan.drawn",
+            customer_id=loan.customer_id,
+            loan_id=loan.public_id,
+            line_id=line.public_id,
+            amount=amount,
+            term_months=term_months,
+            business_date=on,
+        )
     return loan
 
 
@@ -187,6 +197,15 @@ def disburse_loan(*, actor: Actor, loan_id: str, business_date: dt.date) -> Loan
             before=before,
             after={**snapshot(loan, LOAN_AUDIT_FIELDS), "transaction": txn.public_id},
         )
+        events.publish(
+            "loan.disbursed",
+            customer_id=loan.customer_id,
+            loan_id=loan.public_id,
+            amount=loan.principal,
+            business_date=business_date,
+            first_due_date=rows[0].due_date,
+            first_due_amount=rows[0].principal + rows[0].interest,
+        )
     return loan
 
 
@@ -210,5 +229,8 @@ def cancel_pending_loan(*, actor: Actor, loan_id: str, reason: str) -> Loan:
             object_id=loan.public_id,
             before=before,
             after={**snapshot(loan, LOAN_AUDIT_FIELDS), "reason": reason},
+        )
+        events.publish(
+            "loan.cancelled", customer_id=loan.customer_id, loan_id=loan.public_id, reason=reason
         )
     return loan

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
+from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from microloan.kernel.services import get_business_date
@@ -132,6 +133,15 @@ def repay(
             object_id=loan.public_id,
             before=before,
             after={**snapshot(loan, LOAN_AUDIT_FIELDS), "transaction": txn.public_id},
+        )
+        events.publish(
+            "repayment.posted",
+            customer_id=loan.customer_id,
+            loan_id=loan.public_id,
+            amount=amount,
+            transaction_id=txn.public_id,
+            source_ref=source_ref,
+            business_date=business_date,
         )
     return txn
 
