@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
+from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from microloan.kernel.ids import new_public_id
@@ -156,6 +157,9 @@ def freeze_line(*, actor: Actor, line_id: str, reason: str) -> CreditLine:
             before=before,
             after={**snapshot(line, LINE_AUDIT_FIELDS), "reason": reason},
         )
+        events.publish(
+            "line.frozen", customer_id=line.customer_id, line_id=line.public_id, reason=reason
+        )
     return line
 
 
@@ -244,7 +248,16 @@ def apply_limit_change(*, actor: Actor, request: MakerCheckerRequest) -> CreditL
     new_limit = request.params["new_limit"]
     if new_limit > line.limit:
         _check_total_credit(line.customer_id, new_limit, excluding=line)
+    _set_limit(actor, line, new_limit, reason=request.reason, request_id=request.public_id)
+    return line
+
+
+def _set_limit(
+    actor: Actor, line: CreditLine, new_limit: int, *, reason: str, request_id: str = ""
+) -> None:
+    """Write a new limit on a locked line, audit it and tell the borrower (event)."""
     before = snapshot(line, LINE_AUDIT_FIELDS)
+    old_limit = line.limit
     line.limit = new_limit
     line.status = _status_after_limit(line)
     save_versioned(line, ["limit", "status"])
@@ -254,8 +267,37 @@ def apply_limit_change(*, actor: Actor, request: MakerCheckerRequest) -> CreditL
         object_type="credit_line",
         object_id=line.public_id,
         before=before,
-        after={**snapshot(line, LINE_AUDIT_FIELDS), "request": request.public_id},
+        after={**snapshot(line, LINE_AUDIT_FIELDS), "request": request_id, "reason": reason},
     )
+    events.publish(
+        "line.limit_changed",
+        customer_id=line.customer_id,
+        line_id=line.public_id,
+        old_limit=old_limit,
+        new_limit=new_limit,
+        reason=reason,
+    )
+
+
+def reduce_limit(*, actor: Actor, line_id: str, new_limit: int, reason: str) -> CreditLine:
+    """Cut a line's limit at once, without a second person: for post-loan rules whose cut is
+    within the threshold that needs no maker-checker (the caller decides the threshold; larger
+    cuts go through ``propose_limit_change``). Only ever lowers the limit."""
+    require_staff(actor, PERM_APPROVE_LIMIT)
+    _check_limit(new_limit, "new_limit")
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        line = get_line(actor, line_id, lock=True)
+        if line.status == CreditLine.Status.CLOSED:
+            raise Conflict(
+                _("The line is closed."), code="line_closed", fields={"line_id": line.public_id}
+            )
+        if new_limit >= line.limit:
+            raise ValidationFailed(
+                code="not_a_reduction",
+                fields={"new_limit": _("A direct change may only lower the limit.")},
+            )
+        _set_limit(actor, line, new_limit, reason=reason)
     return line
 
 

@@ -167,3 +167,37 @@ def test_borrower_sees_only_own_line(product_version, line):
 def test_rate_is_stored_exactly(ops, product_version, today):
     line = helpers.open_line(ops, product_version, rate="0.00035")
     assert CreditLine.objects.get(pk=line.pk).daily_rate == Decimal("0.00035")
+
+
+def test_reduce_limit_lowers_at_once_and_announces_it(ops, product_version, today):
+    from microloan.kernel import events
+
+    seen = []
+
+    def record(**payload):
+        seen.append(payload)
+
+    line = helpers.open_line(ops, product_version, limit=3_000_000)
+    system = Actor.system("early_warning")
+    events.subscribe("line.limit_changed", record)
+    try:
+        lines.reduce_limit(actor=system, line_id=line.public_id, new_limit=2_000_000, reason="r")
+    finally:
+        events.unsubscribe("line.limit_changed", record)
+    line.refresh_from_db()
+    assert line.limit == 2_000_000
+    assert seen == [
+        {
+            "event": "line.limit_changed",
+            "customer_id": CUSTOMER,
+            "line_id": line.public_id,
+            "old_limit": 3_000_000,
+            "new_limit": 2_000_000,
+            "reason": "r",
+        }
+    ]
+    with pytest.raises(DomainError) as refusal:
+        lines.reduce_limit(actor=system, line_id=line.public_id, new_limit=2_500_000, reason="r")
+    assert refusal.value.code == "not_a_reduction"
+    line.refresh_from_db()
+    assert line.limit == 2_000_000
