@@ -1,9 +1,8 @@
-from importlib.util import find_spec
-
 from django.contrib import admin
 from django.urls import include, path
 
 from microloan.api.urls import urlpatterns as api_urlpatterns
+from microloan.kernel.modules import module_exists
 
 # Back-office pages of each app, under /<app>/; an app without ``urls.py`` has no pages yet.
 PAGE_APPS = [
@@ -27,7 +26,7 @@ urlpatterns = [
     *(
         path(f"{app}/", include(f"microloan.{app}.urls"))
         for app in PAGE_APPS
-        if find_spec(f"microloan.{app}.urls") is not None
+        if module_exists(f"microloan.{app}.urls")
     ),
     path("", include("microloan.backoffice.urls")),
 ]

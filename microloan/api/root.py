@@ -1,7 +1,8 @@
 """The root API at ``/api/v1/`` (docs at ``/api/v1/docs``, schema at ``/api/v1/openapi.json``)."""
 
 from importlib import import_module
-from importlib.util import find_spec
+
+from microloan.kernel.modules import module_exists
 
 from .base import MicroloanAPI
 from .routers import ROUTER_MODULES
@@ -9,5 +10,5 @@ from .routers import ROUTER_MODULES
 api = MicroloanAPI(title="Microloan API", version="1", urls_namespace="api", docs_url="/docs")
 
 for _prefix, _module in ROUTER_MODULES:
-    if find_spec(_module) is not None:
+    if module_exists(_module):
         api.add_router(_prefix, import_module(_module).router)

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RiskConfig(AppConfig):
     name = "microloan.risk"
     label = "risk"
+    verbose_name = _("Risk")
+
+    def ready(self) -> None:
+        from microloan.backoffice.navigation import NAV_ITEMS
+
+        NAV_ITEMS.append((_("Blacklist"), "risk:blacklist", "risk.view_blacklistentry"))
+        NAV_ITEMS.append((_("Risk rule sets"), "risk:rulesets", "risk.view_ruleset"))
+        NAV_ITEMS.append((_("Scorecards"), "risk:scorecards", "risk.view_scorecard"))
