@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1:8000
 N      ?= 100000
 
-.PHONY: run test lint format bench bench-eod bench-schedules bench-risk worker migrate clean
+.PHONY: run test lint format bench bench-eod bench-schedules bench-risk bench-origination \
+        bench-contracts bench-disbursement worker migrate clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,13 +37,22 @@ format: $(STAMP)
 worker: migrate
 	$(BIN)/microloan db_worker
 
-bench: bench-schedules bench-risk bench-eod
+bench: bench-schedules bench-risk bench-origination bench-contracts bench-disbursement bench-eod
 
 bench-schedules: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_schedules
 
 bench-risk: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_risk
+
+bench-origination: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_origination
+
+bench-contracts: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_contracts
+
+bench-disbursement: $(STAMP)
+	$(BIN)/python -m benchmarks.bench_disbursement
 
 bench-eod: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_eod --loans $(N)

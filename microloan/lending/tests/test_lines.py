@@ -201,3 +201,13 @@ def test_reduce_limit_lowers_at_once_and_announces_it(ops, product_version, toda
     assert refusal.value.code == "not_a_reduction"
     line.refresh_from_db()
     assert line.limit == 2_000_000
+
+
+@pytest.mark.postgres
+def test_loan_table_leaves_room_for_hot_updates():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'lending_loan'")
+        (options,) = cursor.fetchone()
+    assert "fillfactor=70" in (options or [])
