@@ -16,7 +16,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from microloan.lending.schedules import generate_schedule, generate_schedules_batch
+from microloan.lending.schedules import generate_schedule
+from microloan.lending.schedules_batch import generate_schedules_batch
 
 TERM_MONTHS = 12
 METHOD = "equal_instalment"
