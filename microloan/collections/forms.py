@@ -1,0 +1,75 @@
+"""Back-office forms: the case queue filters and the action forms of the case page.
+
+Promise amounts are typed in yuan and parsed with ``parse_yuan`` into fen (the API takes fen).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from microloan.lending.forms import YuanField
+from microloan.lending.schedules import RepaymentMethod
+
+from .models import (
+    Bucket,
+    CollectionCase,
+    CollectionStrategy,
+    ContactChannel,
+    ContactResult,
+    OverdueCause,
+)
+
+
+def _choices(options, blank=True):
+    return [("", _("Any"))] * blank + list(options)
+
+
+class CaseFilterForm(forms.Form):
+    bucket = forms.ChoiceField(label=_("Bucket"), choices=_choices(Bucket.choices), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=_choices(CollectionCase.Status.choices), required=False
+    )
+    cause = forms.ChoiceField(
+        label=_("Cause"),
+        choices=_choices([*OverdueCause.choices, ("none", _("Not recorded"))]),
+        required=False,
+    )
+    collector = forms.CharField(label=_("Collector"), max_length=150, required=False)
+
+
+class ContactForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
+    phone = forms.CharField(label=_("Number contacted"), max_length=32, required=False)
+    result = forms.ChoiceField(label=_("Result"), choices=ContactResult.choices)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class PromiseForm(forms.Form):
+    amount = YuanField(label=_("Amount (yuan)"))
+    due_date = forms.DateField(label=_("Pay by"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CauseForm(forms.Form):
+    cause = forms.ChoiceField(label=_("Overdue cause"), choices=OverdueCause.choices)
+
+
+class AssignForm(forms.Form):
+    collector = forms.CharField(label=_("Collector (username)"), max_length=150)
+
+
+class RestructureForm(forms.Form):
+    term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=60)
+    method = forms.ChoiceField(
+        label=_("Method"), choices=[(m.value, m.value) for m in RepaymentMethod]
+    )
+    daily_rate = forms.CharField(label=_("Daily rate"), max_length=20, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class StrategyForm(forms.Form):
+    sms = forms.BooleanField(label=_("SMS"), required=False)
+    push = forms.BooleanField(label=_("Push"), required=False)
+    calls = forms.BooleanField(label=_("Calls"), required=False)
+    team = forms.ChoiceField(label=_("Team"), choices=CollectionStrategy.Team.choices)
+    outsource = forms.BooleanField(label=_("Outsource"), required=False)

@@ -1,0 +1,262 @@
+"""Contacts under the conduct limits, and promises to pay.
+
+Conduct limits (domain.conduct_refusals): only the assigned collector, only 08:00–21:00
+borrower local time, at most three contacts a borrower-local day across every collector and
+case, phone and SMS only to the borrower's own number on record (compared by blind index: the
+number dialled is never stored, only its index).
+
+A refused attempt must leave evidence although the request fails. The check runs in the
+service's transaction, which writes nothing when it refuses; the ``RefusedContactAttempt`` row
+is written after that block has closed, in a transaction of its own, and only then is the
+refusal raised. Called as the outermost transaction (pages, CLI, tests) the row commits on its
+own. Called inside a caller's transaction (the API's ``@idempotent`` layer) it joins that
+one, which commits 4xx business refusals with their stored reply — so the row is kept there
+too; only a caller that chooses to roll its whole request back would drop it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from microloan.audit.services import record_audit
+from microloan.customers.crypto import blind_index
+from microloan.customers.models import Customer
+from microloan.kernel.actors import Actor
+from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
+from microloan.kernel.ids import new_public_id
+from microloan.kernel.services import get_business_date
+
+from ..domain import NUMBERED_CHANNELS, ContactCheck, conduct_refusals, local_time
+from ..models import (
+    CollectionCase,
+    ContactAttempt,
+    ContactChannel,
+    ContactResult,
+    PromiseToPay,
+    RefusedContactAttempt,
+)
+from .common import WORK_CASE, get_case, logger, require_assigned, require_open
+
+MAX_PROMISE_DAYS = 30  # a promise further out than this is no promise
+MAX_NOTE_LENGTH = 500
+
+REFUSAL_MESSAGES = {
+    "not_assigned": _("Only the collector assigned to this case may contact the borrower."),
+    "outside_contact_hours": _("Borrowers may be contacted only from 08:00 to 21:00 their time."),
+    "daily_attempts_exceeded": _("This borrower has had three contact attempts today."),
+    "not_borrower_number": _("Only the borrower's own number on record may be contacted."),
+}
+
+
+def now() -> dt.datetime:
+    """The attempt time when the caller gives none (a seam for tests)."""
+    return timezone.now()
+
+
+def _number_index(phone: str) -> str:
+    phone = (phone or "").strip()
+    if not phone or len(phone) > 32:
+        return ""
+    return blind_index("phone", phone)
+
+
+def _validate_contact(channel: str, result: str, note: str, phone: str) -> None:
+    problems = {}
+    if channel not in ContactChannel.values:
+        problems["channel"] = _("One of: %(choices)s.") % {
+            "choices": ", ".join(ContactChannel.values)
+        }
+    if result not in ContactResult.values:
+        problems["result"] = _("One of: %(choices)s.") % {
+            "choices": ", ".join(ContactResult.values)
+        }
+    if len(note or "") > MAX_NOTE_LENGTH:
+        problems["note"] = _("At most 500 characters.")
+    if channel in NUMBERED_CHANNELS and not (phone or "").strip():
+        problems["phone"] = _("The number contacted is required for calls and SMS.")
+    if problems:
+        raise ValidationFailed(fields=problems)
+
+
+def log_contact(
+    *,
+    actor: Actor,
+    case_id: str,
+    channel: str,
+    result: str,
+    phone: str = "",
+    note: str = "",
+    attempted_at: dt.datetime | None = None,
+) -> ContactAttempt:
+    """Record a contact with the borrower of ``case_id``, or refuse it (422 with the first
+    broken rule as ``code`` and all of them in ``fields.reasons``) and log the refusal."""
+    actor.require_staff()
+    actor.require(WORK_CASE)
+    attempted_at = attempted_at or now()
+    if timezone.is_naive(attempted_at):
+        raise ValidationFailed(fields={"attempted_at": _("A time with its time zone.")})
+    _validate_contact(channel, result, note, phone)
+    number_index = _number_index(phone) if channel in NUMBERED_CHANNELS else ""
+    reasons: list[str] = []
+    with transaction.atomic():
+        customer_id = get_case(case_id).customer_id
+        # Lock every open case of the borrower (id order): the daily cap spans them all.
+        list(
+            CollectionCase.objects.select_for_update()
+            .filter(customer_id=customer_id)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        case = get_case(case_id)
+        require_open(case)
+        local = local_time(attempted_at, case.borrower_timezone)
+        borrower_index = (
+            Customer.objects.filter(public_id=case.customer_id)
+            .values_list("phone_index", flat=True)
+            .first()
+        )
+        reasons = conduct_refusals(
+            ContactCheck(
+                local=local,
+                attempts_today=ContactAttempt.objects.filter(
+                    customer_id=case.customer_id, local_date=local.date()
+                ).count(),
+                channel=channel,
+                number_index=number_index,
+                borrower_number_index=borrower_index or "",
+                collector_pk=actor.user_pk,
+                assigned_collector_pk=case.collector_id,
+            )
+        )
+        if not reasons:
+            contact = ContactAttempt.objects.create(
+                public_id=new_public_id("ccon"),
+                case=case,
+                customer_id=case.customer_id,
+                collector_id=actor.user_pk,
+                channel=channel,
+                number_index=number_index,
+                result=result,
+                note=(note or "").strip(),
+                attempted_at=attempted_at,
+                local_date=local.date(),
+            )
+            record_audit(
+                actor=actor,
+                action="collection_case.contacted",
+                object_type="collection_case",
+                object_id=case.public_id,
+                after={"contact": contact.public_id, "channel": channel, "result": result},
+            )
+            return contact
+    _record_refusal(actor, case, channel, number_index, reasons, attempted_at)
+    raise BusinessRuleViolation(
+        REFUSAL_MESSAGES[reasons[0]],
+        code=reasons[0],
+        fields={"reasons": reasons},
+    )
+
+
+def _record_refusal(actor, case, channel, number_index, reasons, attempted_at) -> None:
+    """Evidence of a refused attempt, after the checking transaction closed (module doc)."""
+    logger.warning(
+        "collections: contact refused on case %s for %s: %s",
+        case.public_id,
+        actor.label,
+        ",".join(reasons),
+    )
+    with transaction.atomic():
+        refusal = RefusedContactAttempt.objects.create(
+            case=case,
+            customer_id=case.customer_id,
+            actor_id=actor.label,
+            channel=channel,
+            number_index=number_index,
+            reasons=reasons,
+            attempted_at=attempted_at,
+        )
+        record_audit(
+            actor=actor,
+            action="collection_case.contact_refused",
+            object_type="collection_case",
+            object_id=case.public_id,
+            after={"refusal": refusal.pk, "channel": channel, "reasons": reasons},
+        )
+
+
+def debt_of(loan) -> int:
+    """What the borrower owes today: principal, interest and penalty, less held overpayments."""
+    return max(
+        loan.principal_outstanding
+        + loan.interest_receivable
+        + loan.penalty_receivable
+        - loan.unapplied_balance,
+        0,
+    )
+
+
+def make_promise(*, actor: Actor, case_id: str, amount: int, due_date: dt.date) -> PromiseToPay:
+    """Record the borrower's promise to pay ``amount`` fen by ``due_date`` (today's business
+    date up to MAX_PROMISE_DAYS ahead, at most the debt). One pending promise per case."""
+    actor.require_staff()
+    actor.require(WORK_CASE)
+    today = get_business_date()
+    try:
+        with transaction.atomic():
+            case = get_case(case_id, lock=True)
+            require_assigned(actor, case)
+            require_open(case)
+            problems = {}
+            if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+                problems["amount"] = _("A whole number of fen above zero.")
+            elif amount > debt_of(case.loan):
+                problems["amount"] = _("More than the debt (%(debt)s fen).") % {
+                    "debt": debt_of(case.loan)
+                }
+            if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime):
+                problems["due_date"] = _("A date is required.")
+            elif due_date < today:
+                problems["due_date"] = _("The date is in the past.")
+            elif due_date > today + dt.timedelta(days=MAX_PROMISE_DAYS):
+                problems["due_date"] = _("At most 30 days ahead.")
+            if problems:
+                raise ValidationFailed(fields=problems)
+            if case.promises.filter(status=PromiseToPay.Status.PENDING).exists():
+                raise Conflict(
+                    _("A promise on this case is still pending."), code="promise_pending"
+                )
+            promise = PromiseToPay.objects.create(
+                public_id=new_public_id("cptp"),
+                case=case,
+                loan_id=case.loan_id,
+                amount=amount,
+                made_on=today,
+                due_date=due_date,
+                collector_id=actor.user_pk,
+                bucket=case.bucket,
+            )
+            record_audit(
+                actor=actor,
+                action="collection_case.promise_recorded",
+                object_type="collection_case",
+                object_id=case.public_id,
+                after={
+                    "promise": promise.public_id,
+                    "amount": amount,
+                    "due_date": due_date.isoformat(),
+                },
+            )
+            return promise
+    except (ValidationFailed, Conflict) as refusal:
+        logger.warning(
+            "collections: promise refused on case %s for %s: %s %s",
+            case_id,
+            actor.label,
+            refusal.code,
+            sorted(refusal.fields),
+        )
+        raise
