@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1:8000
 N      ?= 100000
 
 .PHONY: run test lint format bench bench-eod bench-schedules bench-risk bench-origination \
-        bench-contracts bench-disbursement worker migrate clean
+        bench-contracts bench-disbursement worker sweeper migrate clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ format: $(STAMP)
 
 worker: migrate
 	$(BIN)/microloan db_worker
+
+# Delivers notifications whose worker died mid-send (the task queue only hears of new ones).
+sweeper: migrate
+	$(BIN)/microloan notifications deliver --loop
 
 bench: bench-schedules bench-risk bench-origination bench-contracts bench-disbursement bench-eod
 

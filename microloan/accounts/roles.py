@@ -148,6 +148,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payments.view_settlementbreak",
         "payments.change_settlementbreak",
         "notifications.view_message",
+        "notifications.change_message",
         "reports.view_reports",
     ],
     AUDITOR: [],

@@ -6,3 +6,26 @@ class NotificationsConfig(AppConfig):
     name = "microloan.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from microloan.backoffice.navigation import NAV_ITEMS
+        from microloan.batch.registry import hooks, register_hook
+
+        from .reminders import write_reminders
+        from .subscribers import subscribe_all
+
+        subscribe_all()
+        if not any(step.name == "notifications.reminders" for step in hooks("reminders")):
+            register_hook(
+                "reminders", name="notifications.reminders", run=write_reminders, partitioned=True
+            )
+        NAV_ITEMS.append(
+            (_("Notifications"), "notifications:messages", "notifications.view_message")
+        )
+        NAV_ITEMS.append(
+            (
+                _("Message templates"),
+                "notifications:templates",
+                "notifications.view_messagetemplate",
+            )
+        )

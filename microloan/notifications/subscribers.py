@@ -1,0 +1,119 @@
+"""Domain events → outbox messages. Each runs in the publisher's transaction and only writes
+rows; the dedupe key comes from the event, so a replayed event writes nothing new."""
+
+from __future__ import annotations
+
+from microloan.kernel import events
+from microloan.kernel.services import get_business_date
+
+from . import defaults as t
+from .services import enqueue_message
+
+
+def _iso(day) -> str:
+    """A date from the payload as ISO text (a date, or already text from a JSON round trip)."""
+    return day.isoformat() if hasattr(day, "isoformat") else str(day)
+
+
+def on_application_decided(
+    *,
+    event,
+    customer_id,
+    application_id,
+    outcome,
+    reasons=(),
+    limit=None,
+    daily_rate="",
+    apr="",
+    **_extra,
+) -> None:
+    key = f"{event}:{application_id}"
+    if outcome == "approved":
+        offer = {"limit": limit, "apr": apr, "daily_rate": daily_rate}
+        enqueue_message(
+            customer_id=customer_id,
+            template=t.APPLICATION_APPROVED,
+            variables=offer,
+            dedupe_key=key,
+        )
+        enqueue_message(
+            customer_id=customer_id, template=t.OFFER, variables=offer, dedupe_key=f"{key}:offer"
+        )
+    elif outcome == "rejected":
+        enqueue_message(
+            customer_id=customer_id,
+            template=t.APPLICATION_REJECTED,
+            variables={"reasons": list(reasons) or ["manual_rejected"]},
+            dedupe_key=key,
+        )
+
+
+def on_contract_signed(*, event, customer_id, contract_id, kind, **_extra) -> None:
+    enqueue_message(
+        customer_id=customer_id,
+        template=t.CONTRACT_SIGNED,
+        variables={"kind": kind, "contract_id": contract_id},
+        dedupe_key=f"{event}:{contract_id}",
+    )
+
+
+def on_loan_disbursed(
+    *, event, customer_id, loan_id, amount, first_due_date, first_due_amount, **_extra
+) -> None:
+    enqueue_message(
+        customer_id=customer_id,
+        template=t.DISBURSEMENT_SUCCEEDED,
+        variables={
+            "amount": amount,
+            "first_due_date": _iso(first_due_date),
+            "first_due_amount": first_due_amount,
+        },
+        dedupe_key=f"{event}:{loan_id}",
+    )
+
+
+def on_disbursement_failed(*, event, customer_id, loan_id, order_id, reason_code, **_extra):
+    enqueue_message(
+        customer_id=customer_id,
+        template=t.DISBURSEMENT_FAILED,
+        variables={"reason": reason_code, "loan_id": loan_id},
+        dedupe_key=f"{event}:{order_id}",
+    )
+
+
+def on_repayment_posted(
+    *, event, customer_id, loan_id, amount, transaction_id, business_date, **_extra
+) -> None:
+    enqueue_message(
+        customer_id=customer_id,
+        template=t.REPAYMENT_RECEIVED,
+        variables={"amount": amount, "business_date": _iso(business_date)},
+        dedupe_key=f"{event}:{transaction_id}",
+    )
+
+
+def on_limit_changed(*, event, customer_id, line_id, old_limit, new_limit, **_extra) -> None:
+    # A line may go 100→50→100: the business date and the pair make each change its own key;
+    # the same change announced twice on one day is one message.
+    day = get_business_date().isoformat()
+    enqueue_message(
+        customer_id=customer_id,
+        template=t.LIMIT_CHANGED,
+        variables={"old_limit": old_limit, "new_limit": new_limit},
+        dedupe_key=f"{event}:{line_id}:{day}:{old_limit}:{new_limit}",
+    )
+
+
+SUBSCRIPTIONS = {
+    "application.decided": on_application_decided,
+    "contract.signed": on_contract_signed,
+    "loan.disbursed": on_loan_disbursed,
+    "disbursement.failed": on_disbursement_failed,
+    "repayment.posted": on_repayment_posted,
+    "line.limit_changed": on_limit_changed,
+}
+
+
+def subscribe_all() -> None:
+    for name, subscriber in SUBSCRIPTIONS.items():
+        events.subscribe(name, subscriber)
