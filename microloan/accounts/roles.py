@@ -72,6 +72,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "risk.approve_scorecard",
         "risk.view_identitycheck",
         "risk.view_applicationevent",
+        "risk.view_postloancheck",
+        "risk.add_postloancheck",
+        "risk.view_earlywarningaction",
+        "risk.approve_earlywarningaction",
+        "risk.view_earlywarningpolicy",
+        "risk.add_earlywarningpolicy",
         "ledger.view_journalentry",
         "batch.view_eodrun",
         "origination.view_application",
@@ -121,6 +127,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.change_consent",  # a withdrawal taken by phone
         "origination.view_application",
         "contracts.view_contract",
+        "contracts.verify_contract",
         "payments.view_paymentorder",
         "notifications.view_message",
     ],
@@ -133,6 +140,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # overpayments; proposes nothing it could also approve.
     OPERATIONS: [
         *_VIEW_LOANS_AND_LINES,
+        "contracts.verify_contract",
         "lending.add_creditline",
         "lending.change_creditline",
         "lending.add_loan",

@@ -3,6 +3,7 @@
     microloan keys status              values per encryption key id, blind indexes per index key
     microloan keys rotate              re-encrypt everything under the newest key
     microloan keys reindex             rebuild blind indexes after the index key changed
+    microloan keys init [--force]      development: contract-sealing CA and certificate
 
 Rotating: append a new ``id:key`` to FIELD_ENCRYPTION_KEYS (the last one encrypts), deploy, run
 ``keys rotate``, check ``keys status`` shows nothing on old keys, then remove the old key. If
@@ -10,8 +11,7 @@ FIELD_BLIND_INDEX_KEY is unset the blind indexes are keyed from the FIRST key: r
 setting FIELD_BLIND_INDEX_KEY) changes the index key, so run ``keys reindex`` straight after;
 until then look-ups by ID number, phone or card find nothing.
 
-Each subcommand is a ``KeysSubcommand`` in ``SUBCOMMANDS``; a new one (``keys init`` for signing
-certificates) is one more class in that list.
+Each subcommand is a ``KeysSubcommand`` in ``SUBCOMMANDS``.
 """
 
 from __future__ import annotations
@@ -119,11 +119,25 @@ class Reindex(KeysSubcommand):
         _write_report(command, report, "indexes rebuilt")
 
 
-SUBCOMMANDS: list[KeysSubcommand] = [Status(), Rotate(), Reindex()]
+class Init(KeysSubcommand):
+    name = "init"
+    help = "Development: create the contract-sealing CA and platform certificate (var/keys/)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--force", action="store_true", help="replace existing keys")
+
+    def run(self, command: BaseCommand, options: dict) -> None:
+        from microloan.contracts.signing import init_signing_keys
+
+        result = init_signing_keys(force=options["force"])
+        command.stdout.write(command.style.SUCCESS(f"Contract signing keys: {result}"))
+
+
+SUBCOMMANDS: list[KeysSubcommand] = [Status(), Rotate(), Reindex(), Init()]
 
 
 class Command(BaseCommand):
-    help = "Field encryption key maintenance: status, rotate, reindex."
+    help = "Key maintenance: field encryption status, rotate, reindex; signing keys init."
 
     def add_arguments(self, parser):
         subparsers = parser.add_subparsers(dest="subcommand", required=True)
