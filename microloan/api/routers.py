@@ -11,6 +11,7 @@ ROUTER_MODULES: list[tuple[str, str]] = [
     ("audit", "microloan.audit.api"),
     ("customers", "microloan.customers.api"),
     ("risk", "microloan.risk.api"),
+    ("risk/postloan", "microloan.risk.postloan.api"),
     ("ledger", "microloan.ledger.api"),
     ("lending", "microloan.lending.api"),
     ("batch", "microloan.batch.api"),

@@ -13,3 +13,17 @@ class RiskConfig(AppConfig):
         NAV_ITEMS.append((_("Blacklist"), "risk:blacklist", "risk.view_blacklistentry"))
         NAV_ITEMS.append((_("Risk rule sets"), "risk:rulesets", "risk.view_ruleset"))
         NAV_ITEMS.append((_("Scorecards"), "risk:scorecards", "risk.view_scorecard"))
+        NAV_ITEMS.append(
+            (_("Post-loan checks"), "risk:risk_postloan:checks", "risk.view_postloancheck")
+        )
+        NAV_ITEMS.append(
+            (
+                _("Early-warning actions"),
+                "risk:risk_postloan:actions",
+                "risk.view_earlywarningaction",
+            )
+        )
+
+        from .postloan.hooks import register as register_postloan_hook
+
+        register_postloan_hook()  # end of day, "early_warning" slot; idempotent

@@ -237,3 +237,172 @@ class Scorecard(models.Model):
         if not self.public_id:
             self.public_id = new_public_id("sc")
         super().save(*args, **kwargs)
+
+
+# --- post-loan checks and early warning (risk.postloan) -----------------------------------------
+
+
+class EarlyWarningPolicy(models.Model):
+    """The thresholds post-loan checks decide by (risk.postloan.rules.DEFAULT_THRESHOLDS and
+    what may be changed); versioned so every check says which version judged it."""
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.ACTIVE
+    )
+    thresholds = models.JSONField(_("thresholds"))
+    note = models.CharField(_("note"), max_length=REASON_MAX_LENGTH, blank=True)
+    created_by = models.CharField(max_length=160, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("early-warning policy")
+        verbose_name_plural = _("early-warning policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="active"),
+                name="risk_ewpolicy_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"early-warning policy v{self.version} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            self.public_id = new_public_id("ewp")
+        super().save(*args, **kwargs)
+
+
+class PostLoanCheck(models.Model):
+    """One post-loan check of one credit line: the facts it read, the behaviour score, the
+    early-warning signals and the decision. Batch checks are unique per (line, date)."""
+
+    class Trigger(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly check")
+        OVERDUE_OTHER_LINE = "overdue_other_line", _("Overdue on another line")
+        BLACKLIST_HIT = "blacklist_hit", _("New blacklist hit")
+        ID_EXPIRY = "id_expiry", _("ID card expiring")
+        ON_DEMAND = "on_demand", _("On demand")
+
+    class Decision(models.TextChoices):
+        NONE = "none", _("No action")
+        REDUCE = "reduce", _("Reduce the limit")
+        FREEZE = "freeze", _("Freeze the line")
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
+    line = models.ForeignKey(
+        "lending.CreditLine", on_delete=models.PROTECT, related_name="postloan_checks"
+    )
+    customer_id = models.CharField(_("customer"), max_length=PUBLIC_ID_MAX_LENGTH, db_index=True)
+    business_date = models.DateField(_("business date"))
+    trigger = models.CharField(_("trigger"), max_length=24, choices=Trigger.choices)
+    triggers = models.JSONField(default=list)  # every reason the line was checked that day
+    policy_version = models.PositiveIntegerField(_("policy version"))
+    score = models.IntegerField(_("behaviour score"))
+    score_points = models.JSONField(default=dict)  # characteristic -> points
+    facts = models.JSONField(default=dict)  # what the score and the signals were computed from
+    # The signals, as columns so "was it already flagged" is a cheap indexed query.
+    minimum_payments = models.BooleanField(_("repeated minimum payments"), default=False)
+    rising_utilisation = models.BooleanField(_("rising utilisation"), default=False)
+    overdue_other_line = models.BooleanField(_("overdue on another line"), default=False)
+    blacklist_hit = models.BooleanField(_("blacklist hit"), default=False)
+    id_expiring = models.BooleanField(_("ID expiring or expired"), default=False)
+    decision = models.CharField(
+        _("decision"), max_length=8, choices=Decision.choices, default=Decision.NONE
+    )
+    reasons = models.JSONField(default=list)  # stable reason codes of the decision
+    limit_before = models.BigIntegerField(_("limit before (fen)"))
+    proposed_limit = models.BigIntegerField(_("proposed limit (fen)"), null=True)
+    requested_by = models.CharField(max_length=160, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("post-loan check")
+        verbose_name_plural = _("post-loan checks")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "business_date"],
+                condition=~models.Q(trigger="on_demand"),
+                name="risk_postloancheck_one_batch_check_a_day",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["business_date", "decision"], name="risk_plc_date_decision"),
+            models.Index(fields=["line", "business_date"], name="risk_plc_line_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def signals(self) -> list[str]:
+        names = (
+            "minimum_payments",
+            "rising_utilisation",
+            "overdue_other_line",
+            "blacklist_hit",
+            "id_expiring",
+        )
+        return [name for name in names if getattr(self, name)]
+
+
+class EarlyWarningAction(models.Model):
+    """What a check decided to do to a line: applied at once (freeze, small cut) or waiting for
+    a risk analyst's approval (a large cut); approved actions are applied through lending."""
+
+    class Kind(models.TextChoices):
+        REDUCE = "reduce", _("Reduce the limit")
+        FREEZE = "freeze", _("Freeze the line")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        QUEUED = "queued", _("Queued")  # decided, applied by a worker after end of day commits
+        APPLIED = "applied", _("Applied")
+        REJECTED = "rejected", _("Rejected")
+        SKIPPED = "skipped", _("Skipped")  # the line changed so the action no longer applies
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
+    check_record = models.ForeignKey(
+        PostLoanCheck, on_delete=models.PROTECT, related_name="actions", db_column="check_id"
+    )
+    line = models.ForeignKey("lending.CreditLine", on_delete=models.PROTECT, related_name="+")
+    customer_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, db_index=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    old_limit = models.BigIntegerField(_("old limit (fen)"))
+    new_limit = models.BigIntegerField(_("new limit (fen)"), null=True)
+    reason = models.CharField(_("reason"), max_length=REASON_MAX_LENGTH)
+    # Who asked for the check (None: end of day); never the one who approves it.
+    maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_note = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
+    business_date = models.DateField(_("business date"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("early-warning action")
+        verbose_name_plural = _("early-warning actions")
+        ordering = ["-id"]
+        permissions = [
+            ("approve_earlywarningaction", "Can approve or reject an early-warning action"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=models.Q(status="pending"),
+                name="risk_ewaction_one_pending_per_line",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "id"], name="risk_ewaction_status")]
+
+    def __str__(self) -> str:
+        return self.public_id

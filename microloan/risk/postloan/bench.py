@@ -1,0 +1,106 @@
+"""What the post-loan hook adds to end of day, on a synthetic book.
+
+Run: ``python -m microloan.risk.postloan.bench --loans 100000``. Builds N active loans with
+microloan.batch.testing.build_synthetic_book as of the first business day of a month (not
+timed), adds the loan transactions lending would have written (a disbursement per loan, a
+repayment per paid instalment) so the history queries read real rows, then runs end of day on
+that day (every open line checked) and on the next (an ordinary day) and prints the
+``risk.postloan_checks`` step's seconds and rows for each as JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHECK_DAY = dt.date(2026, 12, 1)  # a Tuesday: the first business day of December
+
+
+def _emit(figure: str, value, **extra) -> None:
+    print(json.dumps({"figure": figure, "value": value, **extra}), flush=True)
+
+
+def _add_transactions() -> int:
+    from django.db import connection, transaction
+
+    from microloan.lending.models import Instalment, Loan, LoanTransaction
+
+    txn, loan, inst = (
+        LoanTransaction._meta.db_table,
+        Loan._meta.db_table,
+        Instalment._meta.db_table,
+    )
+    columns = (
+        "public_id, loan_id, kind, business_date, amount, principal, interest, penalty, fee,"
+        " unapplied, journal_entry_id, actor_id, created_at"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {txn} ({columns}) SELECT 'ltx_d' || l.id, l.id, 'disbursement',"
+            f" l.start_date, l.principal, l.principal, 0, 0, 0, 0, '', 'bench', l.created_at"
+            f" FROM {loan} l"
+        )
+        cursor.execute(
+            f"INSERT INTO {txn} ({columns}) SELECT 'ltx_r' || i.id, i.loan_id, 'repayment',"
+            f" i.paid_on, i.paid_principal + i.paid_interest, i.paid_principal, i.paid_interest,"
+            f" 0, 0, 0, '', 'bench', '2026-01-01 00:00:00' FROM {inst} i"
+            f" WHERE i.paid_on IS NOT NULL"
+        )
+    return LoanTransaction.objects.count()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loans", type=int, default=100_000)
+    parser.add_argument("--partitions", type=int, default=None)
+    args = parser.parse_args(argv)
+    temp = tempfile.TemporaryDirectory(prefix="bench_postloan_")
+    workdir = Path(temp.name)
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["MICROLOAN_VAR_DIR"] = str(workdir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "microloan.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from microloan.batch.services import BATCH_ACTOR, run_eod
+    from microloan.batch.testing import build_synthetic_book
+
+    from .hooks import HOOK_NAME, register
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    built = build_synthetic_book(loans=args.loans, business_date=CHECK_DAY)
+    transactions = _add_transactions()
+    _emit("build_seconds", round(time.perf_counter() - started, 2), **built, txns=transactions)
+    register()
+    for label in ("check_day", "ordinary_day"):
+        started = time.perf_counter()
+        run = run_eod(actor=BATCH_ACTOR, partitions=args.partitions)
+        total = time.perf_counter() - started
+        for step in run.counts["steps"]:
+            if step["step"] == HOOK_NAME:
+                _emit(
+                    "postloan_hook_seconds",
+                    step["seconds"],
+                    day=label,
+                    business_date=run.business_date.isoformat(),
+                    rows=step["rows"],
+                    partitions=step["partitions"],
+                    loans=args.loans,
+                )
+        _emit("eod_seconds", round(total, 3), day=label, loans=args.loans)
+    temp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

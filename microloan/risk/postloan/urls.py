@@ -1,0 +1,12 @@
+"""Post-loan pages; the lead mounts them (e.g. at ``/risk/postloan/``)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "risk_postloan"
+urlpatterns = [
+    path("checks/", views.check_list, name="checks"),
+    path("actions/", views.action_list, name="actions"),
+    path("actions/<str:action_id>/decide/", views.action_decide, name="action_decide"),
+]

@@ -1,0 +1,108 @@
+"""Back-office pages: post-loan checks with their signals, and the early-warning actions waiting
+for approval (approve / reject by a second person)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.kernel.errors import DomainError
+from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+
+from ..models import REASON_MAX_LENGTH, EarlyWarningAction, PostLoanCheck
+from . import services
+
+PAGE_SIZE = 50
+
+
+class CheckFilterForm(forms.Form):
+    line_id = forms.CharField(
+        label=gettext_lazy("Line"), required=False, max_length=PUBLIC_ID_MAX_LENGTH
+    )
+    customer_id = forms.CharField(
+        label=gettext_lazy("Customer"), required=False, max_length=PUBLIC_ID_MAX_LENGTH
+    )
+    business_date = forms.DateField(label=gettext_lazy("Business date"), required=False)
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        required=False,
+        choices=[("", "—"), *PostLoanCheck.Decision.choices],
+    )
+
+
+class ActionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    note = forms.CharField(required=False, max_length=REASON_MAX_LENGTH)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _url(request, name: str, *args) -> str:
+    """Reverse within the namespace these pages are served under: ``risk_postloan`` on its
+    own, or nested (``risk:risk_postloan`` when risk's urls include them)."""
+    namespace = request.resolver_match.namespace if request.resolver_match else "risk_postloan"
+    return reverse(f"{namespace}:{name}", args=args)
+
+
+def _links(request) -> dict[str, str]:
+    return {"checks_url": _url(request, "checks"), "actions_url": _url(request, "actions")}
+
+
+@staff_page(services.PERM_VIEW_CHECK)
+def check_list(request):
+    form = CheckFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        context = {"form": form, "page": None, **_links(request)}
+        return render(request, "risk/postloan/checks.html", context, status=422)
+    filters = form.cleaned_data if form.is_bound else {}
+    checks = services.list_checks(
+        actor=actor_for(request), **{k: v for k, v in filters.items() if v not in ("", None)}
+    )
+    context = {"form": form, "page": _page(request, checks), **_links(request)}
+    return render(request, "risk/postloan/checks.html", context)
+
+
+def _actions_page(request, status: int = 200):
+    actions = services.list_actions(
+        actor=actor_for(request), status=EarlyWarningAction.Status.PENDING
+    )
+    page = _page(request, actions)
+    for action in page.object_list:
+        action.decide_url = _url(request, "action_decide", action.public_id)
+    context = {"page": page, "form": ActionDecisionForm(), **_links(request)}
+    return render(request, "risk/postloan/actions.html", context, status=status)
+
+
+@staff_page(services.PERM_VIEW_ACTION)
+def action_list(request):
+    return _actions_page(request)
+
+
+@require_POST
+@staff_page(services.PERM_APPROVE_ACTION)
+def action_decide(request, action_id: str):
+    form = ActionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose approve or reject."))
+        return redirect(_url(request, "actions"))
+    decide = (
+        services.approve_action
+        if form.cleaned_data["decision"] == "approve"
+        else services.reject_action
+    )
+    try:
+        decide(actor=actor_for(request), action_id=action_id, note=form.cleaned_data["note"])
+    except DomainError as refusal:
+        messages.error(request, str(refusal.message))
+        return _actions_page(request, status=refusal.status)
+    messages.success(request, _("The action was decided."))
+    return redirect(_url(request, "actions"))
