@@ -121,6 +121,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     CS_AGENT: [
         "products.view_productversion",
+        "origination.add_application",  # an application taken by phone, for the customer
         *_VIEW_LOANS_AND_LINES,
         "customers.view_customer",
         "customers.change_customer",

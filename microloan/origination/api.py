@@ -1,0 +1,521 @@
+"""Origination API (mounted at ``/api/v1/origination/``).
+
+Borrowers: apply (``POST /me/applications``, idempotent), list and read their applications,
+resubmit a returned one, withdraw, read the offer. Staff: search and read applications
+(personal data masked), the two review queues, claim / release / decide, admission policies
+(maker-checker), and apply on a customer's behalf.
+
+Review routes accept either reviewer role: the auth tries the initial reviewer's permission,
+then the final reviewer's; which one a case needs depends on its stage, so the service checks
+it (403 for the wrong stage).
+
+No ``from __future__ import annotations`` here: ninja reads ``Query[...]`` at import time.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Path, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict
+
+from microloan.api.auth import StaffTokenAuth, borrower_auth, staff_actor, staff_auth
+from microloan.api.idempotency import idempotent
+from microloan.api.middleware import client_ip
+from microloan.api.schemas import ErrorOut
+from microloan.kernel.actors import Actor
+from microloan.kernel.errors import PermissionDenied
+from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+
+from . import services
+from .models import REASON_MAX_LENGTH, AdmissionPolicy
+
+router = Router(tags=["origination"])
+
+_REFUSALS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+_ID = Path(..., max_length=PUBLIC_ID_MAX_LENGTH)
+
+
+class _ReviewerAuth(StaffTokenAuth):
+    """One of the reviewer permissions: a staff token without ``perms`` passes to the next
+    auth (``None``), the last one refuses with 403."""
+
+    def __init__(self, perm: str, *, last: bool) -> None:
+        super().__init__((perm,))
+        self.last = last
+
+    def __call__(self, request: HttpRequest) -> Actor | None:
+        actor = staff_actor(request)
+        if actor is None:
+            return None
+        if actor.has_perm(self.perms[0]):
+            return actor
+        if self.last:
+            raise PermissionDenied(fields={"permission": "review_*_application"})
+        return None
+
+
+REVIEWER_AUTH = [
+    _ReviewerAuth(services.PERM_REVIEW_INITIAL, last=False),
+    _ReviewerAuth(services.PERM_REVIEW_FINAL, last=True),
+]
+
+
+# --- schemas -----------------------------------------------------------------------------------
+
+
+class ConsentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: str = Field(max_length=40)
+    text_version: str = Field(max_length=32)
+
+
+class ApplicationIn(Schema):
+    """Identity fields must be the registered customer's; finances default to registration."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_code: str | None = Field(None, max_length=16)
+    requested_amount: int | None = Field(None, description="fen")
+    purpose: str | None = Field(None, max_length=20)
+    name: str | None = Field(None, max_length=60)
+    id_number: str | None = Field(None, max_length=30)
+    phone: str | None = Field(None, max_length=30)
+    bank_card_number: str | None = Field(None, max_length=30)
+    monthly_income: int | str | None = Field(None, description="fen int or yuan string")
+    employer: str | None = Field(None, max_length=100)
+    years_employed: int | None = None
+    education: str | None = Field(None, max_length=32)
+    marital_status: str | None = Field(None, max_length=16)
+    device_id: str | None = Field(None, max_length=128)
+    channel: str | None = Field(None, max_length=32)
+    face_token: str | None = Field(None, max_length=200)
+    consents: list[ConsentIn] = Field(default_factory=list, max_length=10)
+
+
+class StaffApplicationIn(ApplicationIn):
+    customer_id: str = Field(max_length=PUBLIC_ID_MAX_LENGTH)
+
+
+def _data(payload: ApplicationIn) -> dict[str, Any]:
+    data = payload.dict(exclude_none=True)
+    data.pop("customer_id", None)
+    return data
+
+
+class ReasonOut(Schema):
+    code: str
+    text: str
+
+
+class OfferOut(Schema):
+    application_id: str
+    line_id: str
+    limit: int | None
+    limit_yuan: str
+    apr: str = Field(description="annual percentage rate, IRR method, fraction")
+    daily_rate: str
+    term_options: list[dict[str, Any]]
+    terms_months: list[int]
+    decided_at: dt.datetime | None
+
+
+class MyApplicationOut(Schema):
+    id: str
+    customer_id: str
+    product_code: str
+    requested_amount: int
+    requested_amount_yuan: str
+    purpose: str
+    state: str
+    state_label: str
+    submitted_at: dt.datetime
+    decided_at: dt.datetime | None
+    attempt: int
+    reasons: list[ReasonOut]
+    return_fields: dict[str, str]
+    offer: OfferOut | None
+
+
+class SummaryOut(Schema):
+    id: str
+    customer_id: str
+    product_code: str
+    requested_amount: int
+    requested_amount_yuan: str
+    purpose: str
+    state: str
+    state_label: str
+    risk_level: str
+    grade: str
+    submitted_at: dt.datetime
+    decided_at: dt.datetime | None
+    sla_due_at: dt.datetime | None
+    claimed_by: str
+
+
+class QueueRowOut(SummaryOut):
+    sla: str = Field(description="overdue, due_soon or on_time")
+    claim_live: bool
+
+
+class TransitionOut(Schema):
+    from_state: str
+    to_state: str
+    actor: str
+    reasons: list[str]
+    note: str
+    at: dt.datetime
+
+
+class DetailOut(SummaryOut):
+    attempt: int
+    product_version: str
+    applicant: dict[str, Any] | None = Field(description="masked")
+    declared: dict[str, Any]
+    admission: dict[str, Any]
+    checks: dict[str, Any]
+    reasons: list[ReasonOut]
+    return_fields: dict[str, str]
+    proposed_limit: int | None
+    granted_limit: int | None
+    daily_rate: str
+    apr: str
+    term_options: list[dict[str, Any]]
+    line_id: str
+    device_id: str
+    channel: str
+    policy_version: int | None
+    claimed_at: dt.datetime | None
+    claim_expires_at: dt.datetime | None
+    initial_reviewer: str
+    initial_reason: str
+    initial_reviewed_at: dt.datetime | None
+    final_reviewer: str
+    final_reason: str
+    final_reviewed_at: dt.datetime | None
+    transitions: list[TransitionOut]
+
+
+def _page_of(model):
+    class PageOut(Schema):
+        items: list[model]
+        count: int
+        page: int
+        page_size: int
+
+    PageOut.__name__ = f"{model.__name__.removesuffix('Out')}PageOut"
+    return PageOut
+
+
+MyPageOut = _page_of(MyApplicationOut)
+SummaryPageOut = _page_of(SummaryOut)
+QueuePageOut = _page_of(QueueRowOut)
+
+
+class PageIn(Schema):
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class SearchIn(PageIn):
+    state: str = Field("", max_length=16)
+    customer_id: str = Field("", max_length=PUBLIC_ID_MAX_LENGTH)
+    product_code: str = Field("", max_length=16)
+    submitted_from: dt.date | None = None
+    submitted_to: dt.date | None = None
+
+
+def _page(rows, paging: PageIn, shape) -> dict[str, Any]:
+    start = (paging.page - 1) * paging.page_size
+    items = list(rows[start : start + paging.page_size])
+    return {
+        "items": shape(items),
+        "count": rows.count(),
+        "page": paging.page,
+        "page_size": paging.page_size,
+    }
+
+
+class DecisionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: str = Field(
+        max_length=10, description="initial: pass|reject|return; final: approve|reject"
+    )
+    reason: str = Field(max_length=REASON_MAX_LENGTH)
+    reason_codes: list[str] = Field(default_factory=list, max_length=10)
+    limit: int | None = Field(None, description="fen; final approval")
+    daily_rate: str | None = Field(None, max_length=20, description="final approval")
+    terms_months: list[int] | None = Field(None, max_length=12)
+    return_fields: dict[str, str] | None = Field(None, description="return: field -> problem")
+
+
+class WithdrawIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("", max_length=REASON_MAX_LENGTH)
+
+
+class PolicyIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    changes: dict[str, Any]
+    note: str = Field("", max_length=REASON_MAX_LENGTH)
+
+
+class PolicyOut(Schema):
+    id: str
+    version: int
+    status: str
+    note: str
+    maker: str | None
+    checker: str | None
+    thresholds: dict[str, Any]
+    created_at: dt.datetime
+    activated_at: dt.datetime | None
+    retired_at: dt.datetime | None
+
+
+def _policy_out(policy: AdmissionPolicy) -> dict[str, Any]:
+    return {
+        "id": policy.public_id,
+        "version": policy.version,
+        "status": policy.status,
+        "note": policy.note,
+        "maker": policy.maker.get_username() if policy.maker else None,
+        "checker": policy.checker.get_username() if policy.checker else None,
+        "thresholds": policy.thresholds,
+        "created_at": policy.created_at,
+        "activated_at": policy.activated_at,
+        "retired_at": policy.retired_at,
+    }
+
+
+# --- borrower ----------------------------------------------------------------------------------
+
+
+@router.post("/me/applications", auth=borrower_auth, response={201: MyApplicationOut, **_REFUSALS})
+@idempotent
+def apply(request, payload: ApplicationIn):
+    """Apply for a credit line; 422 names every field problem at once, 409
+    ``application_open`` if one is already in progress. The reply is the decision."""
+    application = services.apply_for_credit(
+        actor=request.auth, data=_data(payload), ip=client_ip(request)
+    )
+    return Status(201, services.borrower_view(application))
+
+
+@router.get("/me/applications", auth=borrower_auth, response={200: MyPageOut, **_REFUSALS})
+def my_applications(request, paging: Query[PageIn]):
+    rows = services.my_applications(actor=request.auth)
+    return _page(rows, paging, lambda items: [services.borrower_view(a) for a in items])
+
+
+@router.get(
+    "/me/applications/{application_id}",
+    auth=borrower_auth,
+    response={200: MyApplicationOut, **_REFUSALS},
+)
+def my_application(request, application_id: str = _ID):
+    return services.get_my_application(actor=request.auth, application_id=application_id)
+
+
+@router.post(
+    "/me/applications/{application_id}/resubmit",
+    auth=borrower_auth,
+    response={200: MyApplicationOut, **_REFUSALS},
+)
+def resubmit(request, payload: ApplicationIn, application_id: str = _ID):
+    """Send a returned application again with the corrected details (the same application)."""
+    application = services.resubmit_application(
+        actor=request.auth,
+        application_id=application_id,
+        data=_data(payload),
+        ip=client_ip(request),
+    )
+    return services.borrower_view(application)
+
+
+@router.post(
+    "/me/applications/{application_id}/withdraw",
+    auth=borrower_auth,
+    response={200: MyApplicationOut, **_REFUSALS},
+)
+def withdraw(request, payload: WithdrawIn, application_id: str = _ID):
+    application = services.withdraw_application(
+        actor=request.auth, application_id=application_id, reason=payload.reason
+    )
+    return services.borrower_view(application)
+
+
+@router.get(
+    "/me/applications/{application_id}/offer",
+    auth=borrower_auth,
+    response={200: OfferOut, **_REFUSALS},
+)
+def my_offer(request, application_id: str = _ID):
+    """Limit, daily rate, the APR (IRR) of every allowed method × term; 409 ``no_offer``
+    unless approved."""
+    return services.get_offer(actor=request.auth, application_id=application_id)
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/applications",
+    auth=staff_auth(services.PERM_APPLY_ON_BEHALF),
+    response={201: DetailOut, **_REFUSALS},
+)
+@idempotent
+def apply_on_behalf(request, payload: StaffApplicationIn):
+    application = services.apply_for_credit(
+        actor=request.auth,
+        customer_id=payload.customer_id,
+        data=_data(payload),
+        ip="",
+    )
+    return Status(
+        201,
+        services.application_detail(actor=request.auth, application_id=application.public_id),
+    )
+
+
+@router.get(
+    "/applications",
+    auth=staff_auth(services.PERM_VIEW),
+    response={200: SummaryPageOut, **_REFUSALS},
+)
+def search(request, filters: Query[SearchIn]):
+    rows = services.search_applications(
+        actor=request.auth,
+        **filters.dict(include={"state", "customer_id", "product_code"}),
+        submitted_from=filters.submitted_from,
+        submitted_to=filters.submitted_to,
+    )
+    return _page(rows, filters, lambda items: [services.summary_of(a) for a in items])
+
+
+@router.get(
+    "/applications/{application_id}",
+    auth=staff_auth(services.PERM_VIEW),
+    response={200: DetailOut, **_REFUSALS},
+)
+def detail(request, application_id: str = _ID):
+    return services.application_detail(actor=request.auth, application_id=application_id)
+
+
+def _queue(request, stage: str, paging: PageIn) -> dict[str, Any]:
+    rows = services.review_queue(actor=request.auth, stage=stage)
+
+    def shape(items):
+        return [
+            {**services.summary_of(a), "sla": a.sla, "claim_live": a.claim_live}
+            for a in services.with_sla_flags(items)
+        ]
+
+    return _page(rows, paging, shape)
+
+
+@router.get(
+    "/queues/initial",
+    auth=staff_auth(services.PERM_VIEW),
+    response={200: QueuePageOut, **_REFUSALS},
+)
+def initial_queue(request, paging: Query[PageIn]):
+    """Applications waiting for the initial review, oldest first, with SLA flags."""
+    return _queue(request, "initial", paging)
+
+
+@router.get(
+    "/queues/final", auth=staff_auth(services.PERM_VIEW), response={200: QueuePageOut, **_REFUSALS}
+)
+def final_queue(request, paging: Query[PageIn]):
+    return _queue(request, "final", paging)
+
+
+@router.post(
+    "/applications/{application_id}/claim",
+    auth=REVIEWER_AUTH,
+    response={200: DetailOut, **_REFUSALS},
+)
+def claim(request, application_id: str = _ID):
+    services.claim_application(actor=request.auth, application_id=application_id)
+    return _staff_detail(request, application_id)
+
+
+@router.post(
+    "/applications/{application_id}/release",
+    auth=REVIEWER_AUTH,
+    response={200: DetailOut, **_REFUSALS},
+)
+def release(request, application_id: str = _ID):
+    services.release_application(actor=request.auth, application_id=application_id)
+    return _staff_detail(request, application_id)
+
+
+@router.post(
+    "/applications/{application_id}/decide",
+    auth=REVIEWER_AUTH,
+    response={200: DetailOut, **_REFUSALS},
+)
+def decide(request, payload: DecisionIn, application_id: str = _ID):
+    """Decide the claimed case's stage; 403 without that stage's role, 409 ``not_claimed``,
+    422 ``same_reviewer`` if the initial reviewer tries the final review."""
+    services.decide_application(actor=request.auth, application_id=application_id, **payload.dict())
+    return _staff_detail(request, application_id)
+
+
+def _staff_detail(request, application_id: str) -> dict[str, Any]:
+    # Reviewers may lack view_application in a custom role: the detail is read as the system.
+    return services.application_detail(
+        actor=Actor.system("origination.api"), application_id=application_id
+    )
+
+
+# --- admission policies ------------------------------------------------------------------------
+
+
+@router.get(
+    "/policies",
+    auth=staff_auth(services.PERM_VIEW_POLICY),
+    response={200: list[PolicyOut], **_REFUSALS},
+)
+def list_policies(request):
+    return [_policy_out(p) for p in services.list_policies(actor=request.auth)]
+
+
+@router.get(
+    "/policies/{policy_id}",
+    auth=staff_auth(services.PERM_VIEW_POLICY),
+    response={200: PolicyOut, **_REFUSALS},
+)
+def get_policy(request, policy_id: str = _ID):
+    return _policy_out(services.get_policy(actor=request.auth, policy_id=policy_id))
+
+
+@router.post(
+    "/policies",
+    auth=staff_auth(services.PERM_ADD_POLICY),
+    response={201: PolicyOut, **_REFUSALS},
+)
+@idempotent
+def create_policy(request, payload: PolicyIn):
+    """A draft: the latest thresholds with ``changes`` merged in; another person approves."""
+    policy = services.create_policy_draft(
+        actor=request.auth, changes=payload.changes, note=payload.note
+    )
+    return Status(201, _policy_out(policy))
+
+
+@router.post(
+    "/policies/{policy_id}/approve",
+    auth=staff_auth(services.PERM_APPROVE_POLICY),
+    response={200: PolicyOut, **_REFUSALS},
+)
+def approve_policy(request, policy_id: str = _ID):
+    """Activate a draft (by someone other than its maker: 422 ``maker_cannot_approve``)."""
+    return _policy_out(services.approve_policy(actor=request.auth, policy_id=policy_id))

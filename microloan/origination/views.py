@@ -1,0 +1,222 @@
+"""Back-office pages of origination: application search, the two review queues with SLA flags,
+the application page (masked applicant, every check and reason, claim / release / decide) and
+the admission policy versions. Every action goes through ``origination.services``: the pages
+refuse exactly what the API refuses, with the same codes, and audit the same way."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.kernel.errors import DomainError, NotFound
+from microloan.kernel.money import to_yuan_str
+
+from . import services
+from .forms import ApplicationSearchForm, FinalDecisionForm, InitialDecisionForm, PolicyDraftForm
+from .models import ApplicationState
+
+PAGE_SIZE = 50
+STAGE_TITLES = {"initial": _("Initial review queue"), "final": _("Final review queue")}
+
+
+def _refusal(request, error: DomainError) -> None:
+    details = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items())
+    messages.error(request, f"{error.message} {details}".strip())
+
+
+@require_GET
+@staff_page(services.PERM_VIEW)
+def application_list(request):
+    form = ApplicationSearchForm(request.GET or None)
+    page, status = None, 200
+    if not form.is_bound or form.is_valid():
+        filters = {k: v for k, v in (form.cleaned_data if form.is_bound else {}).items() if v}
+        rows = services.search_applications(actor=actor_for(request), **filters)
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = [services.summary_of(a) for a in page.object_list]
+    else:
+        status = 422
+    return render(
+        request, "origination/applications.html", {"form": form, "page": page}, status=status
+    )
+
+
+@require_GET
+@staff_page(services.PERM_VIEW)
+def queue(request, stage: str):
+    if stage not in STAGE_TITLES:
+        raise Http404
+    actor = actor_for(request)
+    rows = services.review_queue(actor=actor, stage=stage)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    permission = services.PERM_REVIEW_INITIAL if stage == "initial" else services.PERM_REVIEW_FINAL
+    context = {
+        "stage": stage,
+        "title": STAGE_TITLES[stage],
+        "page": page,
+        "rows": services.with_sla_flags(page.object_list),
+        "may_review": request.user.has_perm(permission),
+        "me": actor.id,
+    }
+    return render(request, "origination/queue.html", context)
+
+
+def _stage_of(state: str) -> str:
+    return {ApplicationState.INITIAL_REVIEW: "initial", ApplicationState.FINAL_REVIEW: "final"}.get(
+        state, ""
+    )
+
+
+def _decision_form(stage: str, detail: dict):
+    """The stage's form; the final one starts from the limit and rate the checks proposed."""
+    if stage == "initial":
+        return InitialDecisionForm()
+    proposed = detail.get("proposed_limit")
+    return FinalDecisionForm(
+        initial={
+            "limit_yuan": to_yuan_str(proposed) if proposed else "",
+            "daily_rate": detail.get("daily_rate") or "",
+            "terms_months": ", ".join(str(t) for t in detail.get("term_options") or []),
+        }
+    )
+
+
+@require_GET
+@staff_page(services.PERM_VIEW)
+def application_detail(request, application_id: str):
+    actor = actor_for(request)
+    try:
+        detail = services.application_detail(actor=actor, application_id=application_id)
+    except NotFound:
+        raise Http404 from None
+    stage = _stage_of(detail["state"])
+    permission = {"initial": services.PERM_REVIEW_INITIAL, "final": services.PERM_REVIEW_FINAL}
+    may_review = bool(stage) and request.user.has_perm(permission[stage])
+    checks = detail.get("checks") or {}
+    context = {
+        "app": detail,
+        "stage": stage,
+        "may_review": may_review,
+        "claimed_by_me": detail["claimed_by"] == actor.id,
+        "decision_form": _decision_form(stage, detail) if may_review else None,
+        "identity": checks.get("identity") or {},
+        "fraud": checks.get("fraud") or {},
+        "score": checks.get("score") or {},
+        "risk_decision": checks.get("decision") or {},
+        "declared": sorted((detail.get("declared") or {}).items()),
+        "admission": detail.get("admission") or {},
+    }
+    return render(request, "origination/application.html", context)
+
+
+@require_POST
+@staff_page(services.PERM_VIEW)
+def claim(request, application_id: str):
+    try:
+        services.claim_application(actor=actor_for(request), application_id=application_id)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        _refusal(request, error)
+    return redirect("origination:application", application_id=application_id)
+
+
+@require_POST
+@staff_page(services.PERM_VIEW)
+def release(request, application_id: str):
+    try:
+        services.release_application(actor=actor_for(request), application_id=application_id)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        _refusal(request, error)
+    return redirect("origination:application", application_id=application_id)
+
+
+@require_POST
+@staff_page(services.PERM_VIEW)
+def decide(request, application_id: str):
+    actor = actor_for(request)
+    try:
+        detail = services.application_detail(actor=actor, application_id=application_id)
+    except NotFound:
+        raise Http404 from None
+    stage = _stage_of(detail["state"])
+    form = (FinalDecisionForm if stage == "final" else InitialDecisionForm)(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors.as_text())
+        return redirect("origination:application", application_id=application_id)
+    data = form.cleaned_data
+    try:
+        decided = services.decide_application(
+            actor=actor,
+            application_id=application_id,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            limit=data.get("limit_yuan"),
+            daily_rate=data.get("daily_rate") or None,
+            terms_months=data.get("terms_months"),
+            return_fields=data.get("return_fields") or None,
+        )
+    except DomainError as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, ApplicationState(decided.state).label)
+    return redirect("origination:application", application_id=application_id)
+
+
+@require_GET
+@staff_page(services.PERM_VIEW_POLICY)
+def policies(request):
+    actor = actor_for(request)
+    services.active_policy()  # the default version exists before anyone drafts a change
+    rows = [
+        (policy, json.dumps(policy.thresholds, indent=2, ensure_ascii=False))
+        for policy in services.list_policies(actor=actor)
+    ]
+    context = {
+        "rows": rows,
+        "draft_form": PolicyDraftForm(),
+        "may_draft": request.user.has_perm(services.PERM_ADD_POLICY),
+        "may_approve": request.user.has_perm(services.PERM_APPROVE_POLICY),
+    }
+    return render(request, "origination/policies.html", context)
+
+
+@require_POST
+@staff_page(services.PERM_ADD_POLICY)
+def policy_draft(request):
+    form = PolicyDraftForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors.as_text())
+        return redirect("origination:policies")
+    try:
+        draft = services.create_policy_draft(
+            actor=actor_for(request),
+            changes=form.cleaned_data["changes"],
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, f"v{draft.version}")
+    return redirect("origination:policies")
+
+
+@require_POST
+@staff_page(services.PERM_APPROVE_POLICY)
+def policy_approve(request, policy_id: str):
+    try:
+        services.approve_policy(actor=actor_for(request), policy_id=policy_id)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as error:
+        _refusal(request, error)
+    return redirect("origination:policies")
