@@ -52,6 +52,10 @@ FIELD_ENCRYPTION_KEYS = _required_secret(
     "field_encryption_keys",
     lambda: "k1:" + __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode(),
 )
+# The key bank callbacks are signed with (HMAC-SHA256); see microloan/payments/conf.py.
+PAYMENTS_CALLBACK_SECRET = _required_secret(
+    "PAYMENTS_CALLBACK_SECRET", "payments_callback_secret", lambda: secrets.token_urlsafe(48)
+)
 
 # Key of the HMAC blind index used to look up encrypted fields; empty = derived from the first
 # field key (rotating it needs `microloan keys reindex`).

@@ -6,3 +6,22 @@ class PaymentsConfig(AppConfig):
     name = "microloan.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from microloan.backoffice.navigation import NAV_ITEMS
+        from microloan.batch.registry import eod_steps, register_hook
+        from microloan.kernel import events
+
+        from .services.autodebit import HOOK_NAME, create_auto_debit_orders
+        from .subscribers import on_contract_signed, on_loan_cancelled
+
+        events.subscribe("contract.signed", on_contract_signed)
+        events.subscribe("loan.cancelled", on_loan_cancelled)
+        if HOOK_NAME not in {step.name for step in eod_steps()}:
+            register_hook(
+                "auto_debit", name=HOOK_NAME, run=create_auto_debit_orders, partitioned=True
+            )
+        NAV_ITEMS.append((_("Payment orders"), "payments:orders", "payments.view_paymentorder"))
+        NAV_ITEMS.append(
+            (_("Settlement breaks"), "payments:breaks", "payments.view_settlementbreak")
+        )

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC_WRITE_ROUTES = {
     ("POST", "/api/v1/accounts/tokens"),  # sign-in with username + password, rate limited
     ("POST", "/api/v1/customers/register"),  # borrower self-registration
+    ("POST", "/api/v1/payments/callbacks/x"),  # bank callback, authenticated by HMAC signature
 }
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 _PATH_PARAM = re.compile(r"\{(?:(\w+):)?\w+\}")

@@ -1,0 +1,128 @@
+"""Payments API (mounted at /api/v1/payments/): the bank's callback, the borrower's orders and
+repayments, staff order and break handling.
+
+``POST /callbacks/{channel}`` has no token: the bank proves itself with the HMAC-SHA256
+signature of the raw body in ``X-Signature`` (401 ``bad_signature`` otherwise). A borrower's
+repayment is a collection order whose purpose key is the caller and Idempotency-Key, so the
+order table refuses the same request twice even past the idempotency layer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+
+from microloan.api.auth import borrower_auth, staff_auth
+from microloan.api.idempotency import KEY_HEADER, idempotent
+
+from .schemas import (
+    BreakOut,
+    BreakPage,
+    CallbackOut,
+    EventOut,
+    OrderDetailOut,
+    OrderOut,
+    OrderPage,
+    RepaymentIn,
+    ResolveIn,
+    page_of,
+)
+from .services import callbacks, orders, queries, reconcile
+from .signing import SIGNATURE_HEADER
+
+router = Router(tags=["payments"])
+
+VIEW_ORDER = "payments.view_paymentorder"
+CHANGE_ORDER = "payments.change_paymentorder"
+VIEW_BREAK = "payments.view_settlementbreak"
+CHANGE_BREAK = "payments.change_settlementbreak"
+
+
+class OrderFilters(Schema):
+    status: str | None = None
+    kind: str | None = None
+    customer_id: str | None = None
+    loan_id: str | None = None
+    business_date: dt.date | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+class BreakFilters(Schema):
+    status: str | None = "open"
+    kind: str | None = None
+    business_date: dt.date | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+def _detail(order, events) -> dict:
+    return {**OrderOut.of(order), "events": [EventOut.of(event) for event in events]}
+
+
+# --- the bank ------------------------------------------------------------------------------
+
+
+@router.post("/callbacks/{channel}", auth=None, response=CallbackOut)
+def bank_callback(request: HttpRequest, channel: str):
+    return callbacks.receive_callback(
+        channel=channel,
+        body=request.body,
+        signature=request.headers.get(SIGNATURE_HEADER, ""),
+    )
+
+
+# --- borrower ------------------------------------------------------------------------------
+
+
+@router.get("/me/orders", auth=borrower_auth, response=OrderPage)
+def my_orders(request, status: str | None = None, page: int = 1, page_size: int = 50):
+    found = queries.list_orders(actor=request.auth, status=status, page=page, page_size=page_size)
+    return page_of(found, OrderOut.of)
+
+
+@router.post("/me/loans/{loan_id}/repayments", auth=borrower_auth, response={201: OrderOut})
+@idempotent
+def my_repayment(request, loan_id: str, payload: RepaymentIn):
+    key = request.headers.get(KEY_HEADER, "")
+    purpose = f"api:{request.auth.label}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    order = orders.create_repayment_order(
+        actor=request.auth, loan_id=loan_id, amount=payload.amount, purpose_key=purpose
+    )
+    return Status(201, OrderOut.of(order))
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+@router.get("/orders", auth=staff_auth(VIEW_ORDER), response=OrderPage)
+def list_orders(request, filters: Query[OrderFilters]):
+    return page_of(queries.list_orders(actor=request.auth, **filters.dict()), OrderOut.of)
+
+
+@router.get("/orders/{order_id}", auth=staff_auth(VIEW_ORDER), response=OrderDetailOut)
+def get_order(request, order_id: str):
+    return _detail(*queries.order_detail(actor=request.auth, order_id=order_id))
+
+
+@router.post("/orders/{order_id}/query", auth=staff_auth(CHANGE_ORDER), response=OrderDetailOut)
+def query_order(request, order_id: str):
+    orders.query_order_status(actor=request.auth, order_id=order_id)
+    return _detail(*queries.order_detail(actor=request.auth, order_id=order_id))
+
+
+@router.get("/breaks", auth=staff_auth(VIEW_BREAK), response=BreakPage)
+def list_breaks(request, filters: Query[BreakFilters]):
+    return page_of(queries.list_breaks(actor=request.auth, **filters.dict()), BreakOut.of)
+
+
+@router.post("/breaks/{break_id}/resolve", auth=staff_auth(CHANGE_BREAK), response=BreakOut)
+def resolve_break(request, break_id: str, payload: ResolveIn):
+    item = reconcile.resolve_break(
+        actor=request.auth, break_id=break_id, resolution=payload.resolution
+    )
+    return BreakOut.of(item)

@@ -1,0 +1,38 @@
+"""What payments does when other apps announce something (subscribed in ``apps.py``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from microloan.kernel.errors import Conflict
+
+from .models import OPEN_AT_BANK, PaymentOrder
+from .services.orders import SYSTEM, close_unsent_order, create_disbursement_order
+
+
+def on_contract_signed(
+    *, event: str, kind: str, loan_id: str = "", contract_id: str = "", **_payload
+):
+    """A signed loan contract orders its disbursement, in the signer's transaction; a second
+    "contract.signed" for the same loan finds the order already there."""
+    if kind != "loan" or not loan_id:
+        return
+    create_disbursement_order(actor=SYSTEM, loan_id=loan_id, contract_id=contract_id)
+
+
+def on_loan_cancelled(*, event: str, loan_id: str = "", **_payload):
+    """A pending loan may be cancelled only while its money has not gone to the bank: an order
+    the bank holds could still pay out, so the cancellation is refused (it rolls back); an order
+    not yet sent is cancelled with the loan."""
+    orders = PaymentOrder.objects.select_for_update().filter(
+        kind=PaymentOrder.Kind.DISBURSEMENT, loan_id=loan_id
+    )
+    for order in orders:
+        if order.status in OPEN_AT_BANK:
+            raise Conflict(
+                _("The money is on its way to the bank; the loan cannot be cancelled now."),
+                code="disbursement_in_flight",
+                fields={"loan_id": loan_id, "order_id": order.public_id},
+            )
+        if order.status == PaymentOrder.Status.CREATED:
+            close_unsent_order(order, code="loan_cancelled")
