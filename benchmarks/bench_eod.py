@@ -3,9 +3,12 @@
 Run: ``python -m benchmarks.bench_eod --loans 100000`` (``make bench-eod N=…``). Builds N active
 loans (mixed methods and terms, ~6 % overdue, every instalment row, opening ledger balances) in
 a fresh SQLite file database with microloan.batch.testing.build_synthetic_book — building is
-not timed — then times ``run_eod`` for one day. The floor is what plain SQL needs to touch the
-same data once: one UPDATE writing the accrual columns of every active loan plus one SELECT
-reading the columns the steps read, in one transaction. Prints one JSON line per figure.
+not timed — then times ``run_eod`` for one day. ``--postgres URL`` runs the same against a
+fresh PostgreSQL database of that name (dropped and created); ``--business-date`` picks the
+day (a month end also runs the month-end analytics hooks). The floor is what plain SQL needs
+to touch the same data once: one UPDATE writing the accrual columns of every active loan plus
+one SELECT reading the columns the steps read, in one transaction. Prints one JSON line per
+figure.
 """
 
 from __future__ import annotations
@@ -26,9 +29,22 @@ def _emit(figure: str, value, **extra) -> None:
     print(json.dumps({"figure": figure, "value": value, **extra}), flush=True)
 
 
-def _configure(workdir: Path) -> None:
-    """Point Django at a fresh database file in ``workdir`` before it reads its settings."""
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+def _fresh_postgres(url: str) -> None:
+    """Drop and create the database named in ``url`` (the server's ``postgres`` db is used)."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        db.execute(f'CREATE DATABASE "{name}"')
+
+
+def _configure(workdir: Path, postgres: str | None) -> None:
+    """Point Django at a fresh database (a file in ``workdir``, or ``postgres``) before it
+    reads its settings."""
+    if postgres:
+        _fresh_postgres(postgres)
+    os.environ["DATABASE_URL"] = postgres or f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["MICROLOAN_VAR_DIR"] = str(workdir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "microloan.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -79,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=1, help="business days to run and time")
     parser.add_argument("--workdir", type=Path, help="keep the database here (default: temp)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--postgres", help="postgres://user@host:port/dbname (recreated)")
+    parser.add_argument(
+        "--business-date", type=dt.date.fromisoformat, default=BUSINESS_DATE, help="YYYY-MM-DD"
+    )
     args = parser.parse_args(argv)
     if args.loans < 1 or args.days < 1:
         parser.error("--loans and --days must be at least 1")
@@ -89,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         args.workdir = Path(temp.name)
     args.workdir.mkdir(parents=True, exist_ok=True)
     (args.workdir / "bench.sqlite3").unlink(missing_ok=True)
-    _configure(args.workdir)
+    _configure(args.workdir, args.postgres)
 
     from django.core.management import call_command
 
@@ -98,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    built = build_synthetic_book(loans=args.loans, business_date=BUSINESS_DATE, seed=args.seed)
+    built = build_synthetic_book(loans=args.loans, business_date=args.business_date, seed=args.seed)
     _emit("build_seconds", round(time.perf_counter() - started, 2), **built)
 
     best = float("inf")

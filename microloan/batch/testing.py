@@ -71,7 +71,20 @@ def build_synthetic_book(
     with transaction.atomic():
         _reset_sequences()
         _post_opening_balances(business_date)
+    _analyze()
     return written
+
+
+def _analyze() -> None:
+    """Planner statistics after a bulk load, as any bulk migration into PostgreSQL must do:
+    autovacuum gets to new tables late, and until then the planner guesses row counts."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ANALYZE {Loan._meta.db_table}, {Instalment._meta.db_table},"
+            f" {CreditLine._meta.db_table}"
+        )
 
 
 def _max_id(model) -> int:

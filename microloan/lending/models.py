@@ -186,7 +186,12 @@ class Instalment(models.Model):
     class Meta:
         verbose_name = _("instalment")
         ordering = ["loan_id", "number"]
-        indexes = [models.Index(fields=["due_date", "status"], name="instalment_due_status")]
+        indexes = [
+            models.Index(fields=["due_date", "status"], name="instalment_due_status"),
+            # "the loan's next instalment after date X" (end of day's mark_due): without it,
+            # PostgreSQL may walk the due-date index for every loan falling due.
+            models.Index(fields=["loan", "due_date"], name="instalment_loan_due"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["loan", "number"],
