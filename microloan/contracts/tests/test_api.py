@@ -239,9 +239,9 @@ def test_staff_search_detail_pdf_and_verify(client, loan, staff_headers, admin_h
         f"{BASE}/contracts/verify",
         data=pdf.content,
         content_type="application/pdf",
-        **staff_headers,
+        **bearer(make_staff_token(make_staff(role="marketing"))),
     )
-    assert denied.status_code == 403  # cs_agent: no contracts.verify_contract
+    assert denied.status_code == 403  # marketing: no contracts.verify_contract
 
 
 def test_an_unsigned_contract_does_not_verify(client, loan, staff_headers):
