@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1:8000
 N      ?= 100000
+ARGS   ?=
 
 .PHONY: run test lint format bench bench-eod bench-schedules bench-risk bench-origination \
         bench-contracts bench-disbursement worker sweeper migrate clean
@@ -59,7 +60,7 @@ bench-disbursement: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_disbursement
 
 bench-eod: $(STAMP)
-	$(BIN)/python -m benchmarks.bench_eod --loans $(N)
+	$(BIN)/python -m benchmarks.bench_eod --loans $(N) $(ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
