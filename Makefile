@@ -42,7 +42,7 @@ worker: migrate
 sweeper: migrate
 	$(BIN)/microloan notifications deliver --loop
 
-bench: bench-schedules bench-risk bench-origination bench-contracts bench-disbursement bench-eod
+bench: bench-schedules bench-risk bench-origination bench-disbursement bench-eod
 
 bench-schedules: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_schedules
@@ -56,8 +56,10 @@ bench-origination: $(STAMP)
 bench-contracts: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_contracts
 
+# Loans from signed contract to active through the simulated bank, then PDFs rendered and sealed.
 bench-disbursement: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_disbursement
+	$(BIN)/python -m benchmarks.bench_contracts
 
 bench-eod: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_eod --loans $(N) $(ARGS)
