@@ -13,7 +13,7 @@ import logging
 from microloan.kernel.errors import NotFound
 
 from .services.common import SYSTEM
-from .services.offers import create_loan_contract, ensure_line_agreement, void_loan_contract
+from .services.offers import create_line_agreement, create_loan_contract, void_loan_contract
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,8 @@ def on_application_decided(*, event: str, outcome: str, line_id: str = "", **_pa
     if outcome != "approved" or not line_id:
         return
     try:
-        ensure_line_agreement(actor=SYSTEM, line_id=line_id)
+        # The line was opened in this very transaction: no agreement to look for first.
+        create_line_agreement(actor=SYSTEM, line_id=line_id)
     except NotFound:
         logger.warning("%s: no credit line %s; no agreement made", event, line_id)
 

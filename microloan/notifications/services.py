@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +27,7 @@ from microloan.lending.services.queries import Page, paginate
 from . import rendering
 from .defaults import DEFAULT_TEMPLATES, DEFAULTS_BY_CODE
 from .models import Channel, Message, MessageTemplate
-from .outbox import build_message, insert_new_messages, schedule_delivery
+from .outbox import NewMessage, build_message, insert_new_messages, schedule_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +64,55 @@ def ensure_default_templates() -> None:
         MessageTemplate.objects.bulk_create(missing, ignore_conflicts=True)
 
 
+# Templates already loaded by this process: (code, pk, version, updated_at as stored) -> row.
+_TEMPLATES: dict[tuple, MessageTemplate] = {}
+_TEMPLATES_MAX = 64
+
+
+def _template_markers(codes: Sequence[str]) -> dict[str, tuple]:
+    """code -> (code, pk, version, updated_at) of the stored templates among ``codes``, in one
+    small plain-SQL query. Asked on every send, so an edit (a new version, a new
+    ``updated_at``) by any process is used at once; only the full row is cached."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in ("code", "id", "version", "updated_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {quote(MessageTemplate._meta.db_table)}"
+            f" WHERE {quote('code')} IN ({', '.join(['%s'] * len(codes))})",
+            list(codes),
+        )
+        rows = cursor.fetchall()
+    return {row[0]: (row[0], row[1], row[2], str(row[3])) for row in rows}
+
+
+def templates_for_sending(codes: Sequence[str]) -> dict[str, MessageTemplate]:
+    """The current templates ``codes`` (shipped ones created on first use), code -> template.
+    Rows are kept per process while unchanged: treat them as read-only."""
+    codes = list(dict.fromkeys(codes))
+    markers = _template_markers(codes)
+    found = {code: _TEMPLATES[m] for code, m in markers.items() if m in _TEMPLATES}
+    wanted = [code for code in codes if code not in found]
+    if not wanted:
+        return found
+    unknown = [code for code in wanted if code not in markers and code not in DEFAULTS_BY_CODE]
+    if unknown:
+        raise ValueError(f"unknown message template {unknown[0]!r}")
+    if any(code not in markers for code in wanted):
+        ensure_default_templates()
+    for template in MessageTemplate.objects.filter(code__in=wanted):
+        found[template.code] = template
+        marker = (template.code, template.pk, template.version, "")
+        stored = markers.get(template.code)
+        if stored is not None and stored[1:3] == marker[1:3]:
+            if len(_TEMPLATES) >= _TEMPLATES_MAX:
+                _TEMPLATES.clear()
+            _TEMPLATES[stored] = template
+    return found
+
+
 def template_for_sending(code: str) -> MessageTemplate:
     """The current template ``code``; a shipped one is created on first use."""
-    template = MessageTemplate.objects.filter(code=code).first()
-    if template is None:
-        if code not in DEFAULTS_BY_CODE:
-            raise ValueError(f"unknown message template {code!r}")
-        ensure_default_templates()
-        template = MessageTemplate.objects.get(code=code)
-    return template
+    return templates_for_sending([code])[code]
 
 
 def list_templates(*, actor: Actor) -> list[MessageTemplate]:
@@ -185,20 +225,46 @@ def enqueue_message(
     """
     if not dedupe_key or len(dedupe_key) > DEDUPE_KEY_MAX_LENGTH:
         raise ValueError(f"dedupe_key must be 1-{DEDUPE_KEY_MAX_LENGTH} characters")
+    chosen = _channels(template, channels)
+    messages = _build_messages(
+        customer_id=customer_id,
+        wanted=[(template, variables, dedupe_key, chosen)],
+        language=language,
+        not_before=not_before,
+    )
+    insert_new_messages(messages)
+    return list(
+        Message.objects.filter(dedupe_key__in=[m.dedupe_key for m in messages]).order_by("id")
+    )
+
+
+def _channels(template: str, channels: Sequence[str] | None) -> tuple[str, ...]:
     spec = DEFAULTS_BY_CODE.get(template)
     chosen = tuple(channels or (spec.channels if spec else (Channel.INBOX,)))
     unknown = set(chosen) - set(Channel.values)
     if unknown:
         raise ValueError(f"unknown channel(s) {sorted(unknown)}")
+    return chosen
+
+
+def _build_messages(
+    *,
+    customer_id: str,
+    wanted: Sequence[tuple[str, Mapping[str, Any], str, Sequence[str]]],
+    language: str | None,
+    not_before: dt.datetime | None,
+) -> list[NewMessage]:
+    """Rendered rows for (template, variables, dedupe key, channels) of one customer: one
+    language look-up and one template look-up for them all."""
     if language is None:
         language = preferred_languages([customer_id]).get(customer_id, DEFAULT_LANGUAGE)
     if language not in ("zh-hans", "en"):
         language = DEFAULT_LANGUAGE
-    message_template = template_for_sending(template)
+    templates = templates_for_sending([code for code, *_rest in wanted])
     now = timezone.now()
-    messages = [
+    return [
         build_message(
-            message_template,
+            templates[code],
             customer_id=customer_id,
             channel=channel,
             variables=variables,
@@ -207,11 +273,31 @@ def enqueue_message(
             now=now,
             not_before=not_before,
         )
+        for code, variables, dedupe_key, chosen in wanted
         for channel in dict.fromkeys(chosen)
     ]
-    insert_new_messages(messages)
-    return list(
-        Message.objects.filter(dedupe_key__in=[m.dedupe_key for m in messages]).order_by("id")
+
+
+def enqueue_messages(
+    *,
+    customer_id: str,
+    messages: Sequence[tuple[str, Mapping[str, Any], str]],
+    language: str | None = None,
+) -> int:
+    """Write several templates for one customer at once (an event that says two things):
+    ``messages`` are (template, variables, dedupe_key), each on its template's channels. The
+    same rules as ``enqueue_message`` (a used dedupe key writes nothing), with one language
+    look-up, one template look-up and one insert for them all; returns how many rows were new
+    (the rows are not read back)."""
+    wanted = []
+    for template, variables, dedupe_key in messages:
+        if not dedupe_key or len(dedupe_key) > DEDUPE_KEY_MAX_LENGTH:
+            raise ValueError(f"dedupe_key must be 1-{DEDUPE_KEY_MAX_LENGTH} characters")
+        wanted.append((template, variables, dedupe_key, _channels(template, None)))
+    if not wanted:
+        return 0
+    return insert_new_messages(
+        _build_messages(customer_id=customer_id, wanted=wanted, language=language, not_before=None)
     )
 
 

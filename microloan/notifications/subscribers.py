@@ -7,7 +7,7 @@ from microloan.kernel import events
 from microloan.kernel.services import get_business_date
 
 from . import defaults as t
-from .services import enqueue_message
+from .services import enqueue_message, enqueue_messages
 
 
 def _iso(day) -> str:
@@ -29,22 +29,22 @@ def on_application_decided(
 ) -> None:
     key = f"{event}:{application_id}"
     if outcome == "approved":
+        # Both messages in one write (one language, template and dedupe look-up, one insert).
         offer = {"limit": limit, "apr": apr, "daily_rate": daily_rate}
-        enqueue_message(
+        enqueue_messages(
             customer_id=customer_id,
-            template=t.APPLICATION_APPROVED,
-            variables=offer,
-            dedupe_key=key,
-        )
-        enqueue_message(
-            customer_id=customer_id, template=t.OFFER, variables=offer, dedupe_key=f"{key}:offer"
+            messages=[(t.APPLICATION_APPROVED, offer, key), (t.OFFER, offer, f"{key}:offer")],
         )
     elif outcome == "rejected":
-        enqueue_message(
+        enqueue_messages(
             customer_id=customer_id,
-            template=t.APPLICATION_REJECTED,
-            variables={"reasons": list(reasons) or ["manual_rejected"]},
-            dedupe_key=key,
+            messages=[
+                (
+                    t.APPLICATION_REJECTED,
+                    {"reasons": list(reasons) or ["manual_rejected"]},
+                    key,
+                )
+            ],
         )
 
 

@@ -16,13 +16,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from microloan.audit.services import record_audit
+from microloan.customers.models import Customer
 from microloan.customers.services import active_consents, get_customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import NotFound
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.services import get_business_date
-from microloan.lending.models import Instalment
-from microloan.lending.services.queries import line_apr, line_detail, loan_apr, loan_detail
+from microloan.lending.models import CreditLine, Instalment
+from microloan.lending.services.common import line_not_found
+from microloan.lending.services.queries import line_apr, loan_apr, loan_detail
 
 from ..models import CONTRACT_ID_PREFIX, Contract, Kind, Language
 from .common import SYSTEM, lender_name, offer_ttl
@@ -116,13 +118,57 @@ def _existing(kind: str, line_id: str, loan_id: str) -> Contract | None:
     return Contract.objects.filter(kind=kind, line_id=line_id).first()
 
 
+def _line_facts(customer_id: str) -> tuple[str, list[dict]]:
+    """``_customer_facts`` for a line agreement in two narrow queries (the language; the
+    consents' three columns) instead of loading and decrypting the whole customer."""
+    language = (
+        Customer.objects.filter(public_id=customer_id)
+        .values_list("preferred_language", flat=True)
+        .first()
+    )
+    if language is None:
+        return Language.ZH_HANS, []
+    if language not in Language.values:
+        language = Language.ZH_HANS
+    rows = (
+        active_consents(customer_id)
+        .order_by("purpose")
+        .values_list("purpose", "text_version", "granted_at")
+    )
+    consents = [
+        {
+            "purpose": purpose,
+            "text_version": text_version,
+            "granted_at": timezone.localtime(granted_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for purpose, text_version, granted_at in rows
+    ]
+    return language, consents
+
+
 def ensure_line_agreement(*, actor: Actor, line_id: str) -> Contract:
     """The line's agreement, created from the line's current terms if it has none."""
     existing = _existing(Kind.LINE_AGREEMENT, line_id, "")
     if existing is not None:
         return existing
-    line = line_detail(actor=SYSTEM, line_id=line_id)
-    language, consents = _customer_facts(line.customer_id)
+    return create_line_agreement(actor=actor, line_id=line_id)
+
+
+def create_line_agreement(*, actor: Actor, line_id: str) -> Contract:
+    """The agreement of a line that has just been opened (``application.decided``): made
+    without looking for an existing one first. Still idempotent: the one-agreement-per-line
+    constraint refuses a second and ``_create`` then returns the one already there (a
+    replayed event); ``ensure_line_agreement`` is the general entry point."""
+    # The line with its product version and product in one query (``line_detail`` for the
+    # system actor is the same look-up without the product, which ``_product_terms`` needs).
+    line = (
+        CreditLine.objects.select_related("product_version__product")
+        .filter(public_id=str(line_id)[:60])
+        .first()
+    )
+    if line is None:
+        raise line_not_found(line_id)
+    language, consents = _line_facts(line.customer_id)
     product = line.product_version.terms()
     terms = {
         "kind": Kind.LINE_AGREEMENT,

@@ -7,7 +7,7 @@ drawdown never fails for want of a text.
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -98,10 +98,41 @@ def _seed_default(kind: str, language: str) -> ContractTemplate:
         )[0]
 
 
+# Active templates already loaded by this process: (kind, language, pk, public_id, version) ->
+# row. A version never changes once stored (a new text is a new version).
+_ACTIVE: dict[tuple, ContractTemplate] = {}
+_ACTIVE_MAX = 32
+
+
+def _active_marker(kind: str, language: str) -> tuple | None:
+    """(kind, language, pk, public id, version) of the active version, in one small plain-SQL
+    query: asked for every contract, so an activation by any process is used at once."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('id')}, {quote('public_id')}, {quote('version')}"
+            f" FROM {quote(ContractTemplate._meta.db_table)} WHERE {quote('kind')} = %s"
+            f" AND {quote('language')} = %s AND {quote('is_active')} = %s",
+            [kind, language, True],
+        )
+        rows = cursor.fetchall()
+    return (kind, language, *rows[0]) if len(rows) == 1 else None
+
+
 def active_template(kind: str, language: str) -> ContractTemplate:
-    """The version new contracts of ``kind`` in ``language`` use."""
+    """The version new contracts of ``kind`` in ``language`` use (kept per process while it
+    is the active one: treat it as read-only)."""
+    marker = _active_marker(kind, language)
+    if marker is not None and marker in _ACTIVE:
+        return _ACTIVE[marker]
     found = ContractTemplate.objects.filter(kind=kind, language=language, is_active=True).first()
-    return found or _seed_default(kind, language)
+    if found is None:
+        return _seed_default(kind, language)
+    if marker == (kind, language, found.pk, found.public_id, found.version):
+        if len(_ACTIVE) >= _ACTIVE_MAX:
+            _ACTIVE.clear()
+        _ACTIVE[marker] = found
+    return found
 
 
 def list_templates(

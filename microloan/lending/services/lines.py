@@ -101,9 +101,20 @@ def open_credit_line(
         terms = version.terms()
         _check_product_limit(terms, limit, "limit")
         check_line_rate(terms, daily_rate, grade)
-        # Lock the borrower's open lines so two openings cannot both pass the cap (PostgreSQL).
-        list(CreditLine.objects.select_for_update().filter(customer_id=customer_id))
-        _check_total_credit(customer_id, limit, excluding=None)
+        # Lock the borrower's lines so two openings cannot both pass the cap (PostgreSQL), and
+        # total the open ones from the rows just locked (one query, not lock + aggregate).
+        locked = CreditLine.objects.select_for_update().filter(customer_id=customer_id)
+        total = limit + sum(
+            line_limit
+            for line_limit, status in locked.values_list("limit", "status")
+            if status in OPEN_STATUSES
+        )
+        if total > TOTAL_CREDIT_CAP:
+            raise BusinessRuleViolation(
+                _("A borrower's credit lines may total at most 200,000.00 yuan."),
+                code="total_credit_above_cap",
+                fields={"limit": str(TOTAL_CREDIT_CAP - total + limit)},
+            )
         line = CreditLine.objects.create(
             public_id=new_public_id("line"),
             customer_id=customer_id,

@@ -26,7 +26,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -117,12 +117,28 @@ def _refuse_device_at_velocity_limit(device_id: str, now: dt.datetime) -> None:
     rule = active_ruleset().thresholds["fraud_rules"].get("velocity_device") or {}
     if not rule.get("enabled"):
         return
-    earlier = ApplicationEvent.objects.filter(
-        device_id=device_id, at__gt=now - VELOCITY_WINDOWS["30d"], at__lte=now
-    ).values_list("at", flat=True)
-    times = list(earlier[: rule["max_30d"] + 1])
-    for window, length in VELOCITY_WINDOWS.items():
-        seen = sum(1 for at in times if at > now - length)
+    # Plain SQL (every application runs it): one count per window over the device's
+    # ``(device_id, at)`` index range, in one statement.
+    ops = connection.ops
+    quote = ops.quote_name
+    at = quote("at")
+    windows = list(VELOCITY_WINDOWS.items())
+    sums = ", ".join(f"SUM(CASE WHEN {at} > %s THEN 1 ELSE 0 END)" for _window in windows)
+    sql = (
+        f"SELECT {sums} FROM {quote(ApplicationEvent._meta.db_table)}"
+        f" WHERE {quote('device_id')} = %s AND {at} > %s AND {at} <= %s"
+    )
+    params = [ops.adapt_datetimefield_value(now - length) for _window, length in windows]
+    params += [
+        device_id,
+        ops.adapt_datetimefield_value(now - max(length for _window, length in windows)),
+        ops.adapt_datetimefield_value(now),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counts = cursor.fetchone() or ()
+    for (window, _length), seen in zip(windows, counts, strict=False):
+        seen = int(seen or 0)
         if seen >= rule[f"max_{window}"]:
             raise ApplicationInvalid(
                 {

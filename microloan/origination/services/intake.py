@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from microloan.customers.models import Customer
@@ -39,7 +40,7 @@ from microloan.customers.validation import (
 )
 from microloan.kernel.errors import ValidationFailed
 from microloan.products.domain import ProductTerms
-from microloan.products.models import ProductVersion
+from microloan.products.models import Product, ProductVersion
 
 from ..models import LoanPurpose
 
@@ -109,17 +110,52 @@ def _mismatch() -> FieldInvalid:
     )
 
 
-def _product(code: Any) -> ProductVersion:
+# Active product versions already loaded by this process: (code, version public id, version's
+# updated_at as stored) -> (row with its product, parsed terms).
+_ACTIVE_VERSIONS: dict[tuple, tuple[ProductVersion, ProductTerms]] = {}
+_ACTIVE_VERSIONS_MAX = 32
+
+
+def _active_version_marker(code: str) -> tuple | None:
+    """(code, public id, updated_at) of the product's active version in one small plain-SQL
+    query. Asked on every application (a newly approved version is seen at once, no TTL); the
+    row's ``updated_at`` (``auto_now``) is in the key, so a version saved again is reloaded."""
+    quote = connection.ops.quote_name
+    versions = quote(ProductVersion._meta.db_table)
+    products = quote(Product._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.{quote('public_id')}, v.{quote('updated_at')} FROM {versions} v"
+            f" JOIN {products} p ON p.{quote('id')} = v.{quote('product_id')}"
+            f" WHERE p.{quote('code')} = %s AND v.{quote('status')} = %s",
+            [code, ProductVersion.Status.ACTIVE.value],
+        )
+        rows = cursor.fetchall()
+    return (code, rows[0][0], str(rows[0][1])) if len(rows) == 1 else None
+
+
+def _product(code: Any) -> tuple[ProductVersion, ProductTerms]:
+    """The active version of product ``code`` and its terms (kept per process: treat both as
+    read-only)."""
     if not isinstance(code, str) or not code.strip():
         raise FieldInvalid("required", _("This field is required."))
+    code = code.strip()[:16]
+    marker = _active_version_marker(code)
+    if marker is not None and marker in _ACTIVE_VERSIONS:
+        return _ACTIVE_VERSIONS[marker]
     version = (
         ProductVersion.objects.select_related("product")
-        .filter(product__code=code.strip()[:16], status=ProductVersion.Status.ACTIVE)
+        .filter(product__code=code, status=ProductVersion.Status.ACTIVE)
         .first()
     )
     if version is None:
         raise FieldInvalid("product_not_available", _("No product with this code is on offer."))
-    return version
+    found = (version, version.terms())
+    if marker is not None and marker[1] == version.public_id:
+        if len(_ACTIVE_VERSIONS) >= _ACTIVE_VERSIONS_MAX:
+            _ACTIVE_VERSIONS.clear()
+        _ACTIVE_VERSIONS[marker] = found
+    return found
 
 
 def _amount(value: Any, terms: ProductTerms | None) -> int:
@@ -151,8 +187,9 @@ def validate_application(
     problems: dict[str, Problem] = {}
     for name in sorted(set(data) - FIELDS):
         problems[name] = Problem("unknown_field", _("Unknown field."))
-    version = _check(problems, "product_code", lambda: _product(data.get("product_code")))
-    terms = version.terms() if version is not None else None
+    version, terms = _check(
+        problems, "product_code", lambda: _product(data.get("product_code"))
+    ) or (None, None)
     amount = _check(
         problems,
         "requested_amount",

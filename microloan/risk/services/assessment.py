@@ -19,8 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -110,19 +109,38 @@ def record_application_event(
         raise ValidationFailed(
             code="invalid_device_id", fields={"device_id": _("At most 128 characters.")}
         )
-    event, _created = ApplicationEvent.objects.get_or_create(
+    event = ApplicationEvent(
         subject=subject,
-        defaults={
-            "customer_ref": customer_ref[:40],
-            "name_hash": keys.name_hash,
-            "id_hash": keys.id_hash,
-            "phone_hash": keys.phone_hash,
-            "card_hash": keys.card_hash,
-            "device_id": device_id.strip(),
-            "ip": _clean_ip(ip),
-            "at": at or timezone.now(),
-        },
+        customer_ref=customer_ref[:40],
+        name_hash=keys.name_hash,
+        id_hash=keys.id_hash,
+        phone_hash=keys.phone_hash,
+        card_hash=keys.card_hash,
+        device_id=device_id.strip(),
+        ip=_clean_ip(ip),
+        at=at or timezone.now(),
     )
+    # One statement for a new subject (``get_or_create`` took four: look-up, savepoint, insert,
+    # release): insert unless the subject is there, then read the one already recorded.
+    columns = [field for field in ApplicationEvent._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(ApplicationEvent._meta.db_table)}"
+        f" ({', '.join(quote(field.column) for field in columns)})"
+        f" VALUES ({', '.join(['%s'] * len(columns))})"
+        f" ON CONFLICT ({quote('subject')}) DO NOTHING RETURNING {quote('id')}"
+    )
+    params = [
+        field.get_db_prep_save(getattr(event, field.attname), connection) for field in columns
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:  # a retry: the application was recorded before
+        return ApplicationEvent.objects.get(subject=subject)
+    event.pk = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
     return event
 
 
@@ -133,45 +151,77 @@ class VelocityCounts:
 
 
 def velocity_counts(event: ApplicationEvent) -> VelocityCounts:
-    """Counts for the velocity and sharing rules: one indexed query per key present."""
+    """Counts for the velocity and sharing rules in ONE statement: a ``UNION ALL`` of one
+    indexed range scan per key present (``(column, at)`` indexes), aggregated per key with
+    conditional sums per window and a distinct count of ID numbers. Plain SQL (no ORM
+    compilation: this runs for every application); portable to SQLite and PostgreSQL."""
+    present = [(key, column, getattr(event, column)) for key, column in KEY_COLUMNS.items()]
+    present = [(key, column, value) for key, column, value in present if value]
+    if not present:
+        return VelocityCounts({}, {})
+    ops = connection.ops
+    quote = ops.quote_name
+    table = quote(ApplicationEvent._meta.db_table)
+    at_column, id_column = quote("at"), quote("id_hash")
+    upper = ops.adapt_datetimefield_value(event.at)
+    lower = ops.adapt_datetimefield_value(event.at - SHARING_WINDOW)
+    parts, params = [], []
+    for key, column, value in present:
+        parts.append(
+            # ``key`` is one of KEY_COLUMNS' fixed names, never input: safe as a literal.
+            f"SELECT '{key}' AS k, {at_column} AS ts, {id_column} AS id_hash FROM {table}"
+            f" WHERE {quote(column)} = %s AND {at_column} > %s AND {at_column} <= %s"
+        )
+        params += [value, lower, upper]
+    window_sums = ", ".join("SUM(CASE WHEN u.ts > %s THEN 1 ELSE 0 END)" for _window in WINDOWS)
+    window_params = [
+        ops.adapt_datetimefield_value(event.at - WINDOW_LENGTHS[window]) for window in WINDOWS
+    ]
+    sql = (
+        f"SELECT u.k, {window_sums},"
+        " COUNT(DISTINCT CASE WHEN u.id_hash <> '' THEN u.id_hash END)"
+        f" FROM ({' UNION ALL '.join(parts)}) u GROUP BY u.k"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, window_params + params)
+        found = {row[0]: row[1:] for row in cursor.fetchall()}
     counts: dict[str, dict[str, int]] = {}
     ids_per: dict[str, int] = {}
-    for key, column in KEY_COLUMNS.items():
-        value = getattr(event, column)
-        if not value:
-            continue
-        window_counts = {
-            window: Count("id", filter=Q(at__gt=event.at - WINDOW_LENGTHS[window]))
-            for window in WINDOWS
-        }
-        found = ApplicationEvent.objects.filter(
-            **{column: value}, at__gt=event.at - SHARING_WINDOW, at__lte=event.at
-        ).aggregate(
-            **window_counts,
-            ids=Count("id_hash", distinct=True, filter=~Q(id_hash="")),
-        )
-        counts[key] = {window: found[window] for window in WINDOWS}
+    for key, _column, _value in present:
+        row = found.get(key) or (0,) * (len(WINDOWS) + 1)
+        counts[key] = {window: int(row[n] or 0) for n, window in enumerate(WINDOWS)}
         if key in ("device", "phone", "card"):
-            ids_per[key] = found["ids"]
+            ids_per[key] = int(row[len(WINDOWS)] or 0)
     return VelocityCounts(counts, ids_per)
 
 
 def identity_history(event: ApplicationEvent) -> list[IdentityRecord]:
-    """Earlier applications sharing the event's ID number or phone, newest first."""
-    wanted = Q()
-    if event.id_hash:
-        wanted |= Q(id_hash=event.id_hash)
-    if event.phone_hash:
-        wanted |= Q(phone_hash=event.phone_hash)
-    if not wanted:
+    """Earlier applications sharing the event's ID number or phone, newest first. Plain SQL
+    (it runs for every application): one indexed scan per key, ``UNION`` (a row matching both
+    keys counts once), newest ``HISTORY_LIMIT``."""
+    keys = [(column, getattr(event, column)) for column in ("id_hash", "phone_hash")]
+    keys = [(column, value) for column, value in keys if value]
+    if not keys:
         return []
-    rows = (
-        ApplicationEvent.objects.filter(wanted, at__lte=event.at)
-        .exclude(pk=event.pk)
-        .order_by("-at")
-        .values_list("name_hash", "id_hash", "phone_hash")[:HISTORY_LIMIT]
+    quote = connection.ops.quote_name
+    table = quote(ApplicationEvent._meta.db_table)
+    columns = ", ".join(quote(name) for name in ("id", "at", "name_hash", "id_hash", "phone_hash"))
+    at_column = quote("at")
+    parts, params = [], []
+    upper = connection.ops.adapt_datetimefield_value(event.at)
+    for column, value in keys:
+        parts.append(
+            f"SELECT {columns} FROM {table} WHERE {quote(column)} = %s"
+            f" AND {at_column} <= %s AND {quote('id')} <> %s"
+        )
+        params += [value, upper, event.pk]
+    sql = (
+        f"SELECT u.name_hash, u.id_hash, u.phone_hash FROM ({' UNION '.join(parts)}) u"
+        f" ORDER BY u.{at_column} DESC LIMIT {int(HISTORY_LIMIT)}"
     )
-    return [IdentityRecord(*row) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [IdentityRecord(*row) for row in cursor.fetchall()]
 
 
 def fraud_context(event: ApplicationEvent, features: Mapping[str, Any]) -> FraudContext:

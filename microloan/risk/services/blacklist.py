@@ -13,7 +13,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -252,13 +252,28 @@ def get_blacklist_entry(*, actor: Actor, entry_id: str) -> BlacklistEntry:
 
 def blacklisted_kinds(keys: Mapping[str, str], *, at: dt.datetime | None = None) -> tuple[str, ...]:
     """The kinds among ``keys`` (kind -> stored value: blind index, device id, IP) that are on
-    the blacklist and in force at ``at`` (default now). One query."""
-    wanted = Q()
-    for kind, stored in keys.items():
-        if stored and kind in Kind.values and len(stored) <= HASH_MAX_LENGTH:
-            wanted |= Q(kind=kind, value_hash=stored)
-    if not wanted:
+    the blacklist and in force at ``at`` (default now). One query, in plain SQL: it runs twice
+    per application and the ORM's compilation of the OR-ed pairs cost more than the look-up
+    (the ``(kind, value_hash)`` pairs use the entry's unique index)."""
+    pairs = [
+        (kind, stored)
+        for kind, stored in keys.items()
+        if stored and kind in Kind.values and len(stored) <= HASH_MAX_LENGTH
+    ]
+    if not pairs:
         return ()
-    found = BlacklistEntry.objects.filter(wanted & _in_force(at or timezone.now()))
-    kinds = set(found.values_list("kind", flat=True))
+    quote = connection.ops.quote_name
+    kind_column, value_column = quote("kind"), quote("value_hash")
+    expires_column = quote("expires_at")
+    sql = (
+        f"SELECT DISTINCT {kind_column} FROM {quote(BlacklistEntry._meta.db_table)} WHERE ("
+        + " OR ".join(f"({kind_column} = %s AND {value_column} = %s)" for _pair in pairs)
+        + f") AND {quote('removed_at')} IS NULL"
+        f" AND ({expires_column} IS NULL OR {expires_column} > %s)"
+    )
+    params = [item for pair in pairs for item in pair]
+    params.append(connection.ops.adapt_datetimefield_value(at or timezone.now()))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        kinds = {row[0] for row in cursor.fetchall()}
     return tuple(kind for kind in Kind.values if kind in kinds)
