@@ -110,29 +110,48 @@ def _reminder_rows(ctx: StepContext, read_on: dt.date) -> list[tuple]:
     if not every_offset:
         return []
     due_dates = [read_on + dt.timedelta(days=days) for days in sorted(every_offset)]
-    found = Instalment.objects.filter(
-        loan_id__gte=ctx.partition.lo,
-        loan_id__lt=ctx.partition.hi,
-        loan__status=Loan.Status.ACTIVE,
-        due_date__in=due_dates,
-        status__in=OPEN_INSTALMENT,
-    ).values_list(
-        "loan__public_id",
-        "loan__customer_id",
-        "loan__product_code",
-        "number",
-        "due_date",
-        "principal",
-        "interest",
-        "penalty",
-        "paid_principal",
-        "paid_interest",
-        "paid_penalty",
+    found = (
+        Instalment.objects.filter(
+            loan_id__gte=ctx.partition.lo,
+            loan_id__lt=ctx.partition.hi,
+            loan__status=Loan.Status.ACTIVE,
+            due_date__in=due_dates,
+            status__in=OPEN_INSTALMENT,
+        )
+        .order_by("loan_id", "due_date")
+        .values_list(
+            "loan__public_id",
+            "loan__customer_id",
+            "loan__product_code",
+            "number",
+            "due_date",
+            "principal",
+            "interest",
+            "penalty",
+            "paid_principal",
+            "paid_interest",
+            "paid_penalty",
+            "loan__unapplied_balance",
+            "loan__overdue_principal",
+            "loan__overdue_interest",
+            "loan__penalty_receivable",
+        )
     )
     rows = []
+    held_by_loan: dict[str, int] = {}
     for loan_id, customer_id, product, number, due_date, *amounts in found.iterator(2000):
-        principal, interest, penalty, paid_principal, paid_interest, paid_penalty = amounts
+        principal, interest, penalty, paid_principal, paid_interest, paid_penalty = amounts[:6]
+        unapplied, overdue_principal, overdue_interest, penalty_owed = amounts[6:]
         left = principal + interest + penalty - paid_principal - paid_interest - paid_penalty
+        # Money the loan already holds (paid ahead, 2241) goes to what is overdue first, then
+        # to the instalments in due-date order: remind only of what it does not cover.
+        if loan_id not in held_by_loan:
+            held_by_loan[loan_id] = max(
+                unapplied - overdue_principal - overdue_interest - penalty_owed, 0
+            )
+        covered = min(left, held_by_loan[loan_id])
+        held_by_loan[loan_id] -= covered
+        left -= covered
         if left <= 0 or (due_date - read_on).days not in policies.get(product, default):
             continue
         rows.append((loan_id, customer_id, number, due_date, left))
