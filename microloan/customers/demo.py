@@ -1,7 +1,10 @@
 """Demo customers for ``microloan demo``: valid synthetic personal data, the same on every run.
 
 The data comes from a seeded generator, so a second run produces the same ID numbers and adds
-nobody (existing ID numbers are skipped through the blind index).
+nobody (existing ID numbers are skipped through the blind index). ``build_demo`` registers the
+first ``DEMO_CUSTOMER_COUNT`` on the first business day (the launch sign-ups); the demo book
+(``microloan.demo.book``) takes them on and registers the rest of ``demo_people`` on the days
+they arrive.
 """
 
 from __future__ import annotations
@@ -9,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.conf import settings
+
 from microloan.kernel.actors import Actor
-from microloan.kernel.services import get_business_date
 
 from .services import find_by_id_number, find_by_phone, register_customer, withdraw_consent
 from .synthetic import random_card, random_id_number, random_mobile
@@ -67,18 +71,21 @@ def _person(rng: random.Random, today: dt.date) -> dict:
     }
 
 
-def demo_people(today: dt.date, count: int = DEMO_CUSTOMER_COUNT) -> list[dict]:
+def demo_people(
+    today: dt.date, count: int = DEMO_CUSTOMER_COUNT, *, seed: int = DEMO_SEED
+) -> list[dict]:
     """The demo customers' registration data (ID expiry dates follow ``today``; the rest is
-    the same on every call)."""
-    rng = random.Random(DEMO_SEED)
+    the same on every call with the same ``seed``)."""
+    rng = random.Random(seed)
     return [_person(rng, today) for _ in range(count)]
 
 
 def build_demo(stdout) -> None:
     actor = Actor.system("demo")
-    today = get_business_date()
+    # Drawn as of the initial business date: a run on a later date draws the same people.
+    initial = dt.date.fromisoformat(settings.INITIAL_BUSINESS_DATE)
     created = skipped = 0
-    for index, person in enumerate(demo_people(today)):
+    for index, person in enumerate(demo_people(initial)):
         if find_by_id_number(person["id_number"]) or find_by_phone(person["phone"]).exists():
             skipped += 1
             continue

@@ -22,8 +22,9 @@ def fast_hashing(settings):
 
 
 def demo(*args):
+    """The command without its demo book (``microloan.demo.tests`` builds a small one)."""
     out = StringIO()
-    call_command("demo", *args, stdout=out)
+    call_command("demo", *args, "--customers", "0", stdout=out)
     return out.getvalue()
 
 
@@ -84,3 +85,10 @@ def test_each_installed_apps_demo_builder_runs(settings, monkeypatch):
     output = demo()
     assert len(calls) == 1
     assert "kernel demo built" in output
+
+
+def test_it_refuses_a_negative_size(settings):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="--customers"):
+        call_command("demo", "--customers", "-1", "--days", "5", stdout=StringIO())
+    assert not StaffUser.objects.exists()

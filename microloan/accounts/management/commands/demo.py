@@ -2,7 +2,9 @@
 
 Creates one staff user per role (username = role name) with a random password printed once,
 then calls ``build_demo(stdout)`` of every installed ``microloan.<app>.demo`` module, in
-INSTALLED_APPS order, so each app adds its own demo book. Refuses unless DEBUG is on.
+INSTALLED_APPS order, so each app adds its own demo data, and last builds the living demo book
+(``microloan.demo.book``: borrowers through origination, contracts, payments and months of end
+of day; ``--customers`` and ``--days`` size it). Refuses unless DEBUG is on.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db import transaction
 
 from microloan.accounts.models import StaffUser
 from microloan.accounts.roles import ADMIN, ROLE_DEPARTMENTS, ROLES, sync_roles
+from microloan.demo.book import DEMO_CUSTOMERS, DEMO_DAYS, build_book
 
 RESET_HINT = "microloan demo --reset-passwords"
 
@@ -41,8 +44,22 @@ class Command(BaseCommand):
             action="store_true",
             help="give the demo logins new random passwords and print them; nothing else",
         )
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=DEMO_CUSTOMERS,
+            help=f"people in the demo book (default {DEMO_CUSTOMERS}; 0: no book)",
+        )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=DEMO_DAYS,
+            help=f"business days of end of day the book runs (default {DEMO_DAYS})",
+        )
 
-    def handle(self, *args, if_empty: bool, reset_passwords: bool, **options):
+    def handle(
+        self, *args, if_empty: bool, reset_passwords: bool, customers: int, days: int, **options
+    ):
         if not settings.DEBUG:
             raise CommandError(
                 "microloan demo creates logins with printed passwords; it only runs with DEBUG on."
@@ -50,6 +67,8 @@ class Command(BaseCommand):
         if reset_passwords:
             self._reset_passwords()
             return
+        if customers < 0 or days < 0:
+            raise CommandError("--customers and --days must be 0 or more.")
         if if_empty and StaffUser.objects.exists():
             self.stdout.write(
                 "Staff logins exist already; no demo data added. "
@@ -59,6 +78,7 @@ class Command(BaseCommand):
         sync_roles()
         self._print_logins(self._create_staff())
         self._build_app_demos()
+        build_book(self.stdout, customers=customers, days=days)
 
     def _create_staff(self) -> list[tuple[str, str]]:
         logins = []
