@@ -42,6 +42,19 @@ def is_first_business_day(day: dt.date) -> bool:
     return day == first_business_day(day.year, day.month)
 
 
+def monthly_slot(day: dt.date, cycle_days: int) -> int | None:
+    """Which share of the lines is due its monthly check on ``day``: the day's index among the
+    month's Monday–Fridays (0 on the first), when below ``cycle_days``; None on other days.
+
+    Every month has at least 20 weekdays, so with ``cycle_days`` ≤ 20 each share (line id mod
+    ``cycle_days``) comes round exactly once a month; ``cycle_days`` = 1 checks every line on the
+    first business day."""
+    if day.weekday() >= 5:
+        return None
+    index = sum(1 for d in range(1, day.day) if dt.date(day.year, day.month, d).weekday() < 5)
+    return index if index < cycle_days else None
+
+
 def month_ends_before(day: dt.date, count: int) -> list[dt.date]:
     """The last ``count`` month-ends before ``day``'s month, oldest first."""
     ends = []

@@ -13,6 +13,13 @@ TEST_KEYS = "t1:" + base64.urlsafe_b64encode(bytes(range(32))).decode()
 
 
 @pytest.fixture(autouse=True)
+def postloan_checks_all_on_the_first_business_day(settings):
+    """The post-loan tests check whole books on a month's first business day; production
+    spreads the monthly checks over 20 business days (test_postloan_cycle.py covers that)."""
+    settings.RISK_POSTLOAN_CYCLE_DAYS = 1
+
+
+@pytest.fixture(autouse=True)
 def field_keys(settings):
     settings.FIELD_ENCRYPTION_KEYS = TEST_KEYS
     settings.FIELD_BLIND_INDEX_KEY = ""

@@ -43,6 +43,8 @@ def checks_only_when_the_test_runs_them():
     unregister_hook(HOOK_NAME)
     yield
     register()
+
+
 ANALYST_PERMS = (
     "risk.view_postloancheck",
     "risk.add_postloancheck",
