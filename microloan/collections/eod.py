@@ -82,10 +82,15 @@ def _strategy_case(column: str, strategies: dict, attribute: str) -> str:
         literal = _boolean(value) if isinstance(value, bool) else f"'{value}'"
         branches.append(f"WHEN '{bucket}' THEN {literal}")
     default = "FALSE" if attribute == "outsource" else "'none'"
+    if not branches:  # no strategies stored (a flushed test database): CASE needs a WHEN
+        return default
     return f"CASE {column} {' '.join(branches)} ELSE {default} END"
 
 
 def strategies_by_bucket() -> dict[str, CollectionStrategy]:
+    from .services.strategies import ensure_default_strategies
+
+    ensure_default_strategies()
     return {strategy.bucket: strategy for strategy in CollectionStrategy.objects.all()}
 
 

@@ -19,6 +19,7 @@ from microloan.kernel.services import get_business_date
 
 from ..models import CollectionCase, CollectionStrategy, CollectorProfile
 from .common import CHANGE_CASE, VIEW_CASE, get_case, require_open
+from .strategies import ensure_default_strategies
 
 UPDATE_CHUNK = 5_000  # ids per UPDATE … WHERE id IN (…): under every database's parameter cap
 
@@ -57,6 +58,7 @@ def assign_cases(*, actor: Actor, business_date: dt.date | None = None) -> int:
     Returns the cases assigned."""
     actor.require(CHANGE_CASE)
     on = business_date or get_business_date()
+    ensure_default_strategies()
     teams = dict(CollectionStrategy.objects.values_list("bucket", "team"))
     staff = collectors()
     regular = [pk for pk, senior in staff if not senior] or [pk for pk, _senior in staff]

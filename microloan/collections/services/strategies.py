@@ -16,11 +16,28 @@ from ..models import CollectionStrategy
 from .common import CHANGE_STRATEGY, VIEW_STRATEGY
 
 EDITABLE = ("sms", "push", "calls", "team", "outsource")
+# The code's defaults; migration 0002 stores a frozen copy. Also written on first use when no
+# strategy is stored (a database flushed by a test, or rows removed by hand).
+DEFAULT_STRATEGIES: dict[str, dict[str, Any]] = {
+    "M1": {"sms": True, "push": True, "calls": True, "team": "collectors", "outsource": False},
+    "M2": {"sms": True, "push": False, "calls": True, "team": "collectors", "outsource": False},
+    "M3": {"sms": False, "push": False, "calls": True, "team": "collectors", "outsource": False},
+    "M3+": {"sms": False, "push": False, "calls": True, "team": "senior", "outsource": False},
+}
+
+
+def ensure_default_strategies() -> None:
+    """Store the default strategy of every bucket that has none (idempotent)."""
+    if CollectionStrategy.objects.count() >= len(DEFAULT_STRATEGIES):
+        return
+    for bucket, settings in DEFAULT_STRATEGIES.items():
+        CollectionStrategy.objects.get_or_create(bucket=bucket, defaults=settings)
 
 
 def list_strategies(*, actor: Actor) -> list[CollectionStrategy]:
     actor.require_staff()
     actor.require(VIEW_STRATEGY)
+    ensure_default_strategies()
     return list(CollectionStrategy.objects.order_by("bucket"))
 
 

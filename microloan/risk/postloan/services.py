@@ -349,7 +349,8 @@ def run_postloan_checks(ctx: StepContext) -> int:
     slot = monthly_slot(today, cycle)
     if slot is not None:
         in_partition = partition_scope(ctx.partition.lo, ctx.partition.hi)
-        share = f"cl.id % {int(cycle)} = {int(slot)}"
+        # id mod cycle, without "%": the scope is formatted into SQL that also takes parameters.
+        share = f"cl.id - (cl.id / {int(cycle)}) * {int(cycle)} = {int(slot)}"
         scope = f"{in_partition} AND {share} AND cl.id NOT IN ({already})"
         facts = gather_facts(scope, today, cooldown_days=cooldown)
         extra = triggered_lines(today, policy.thresholds, only=set(facts))
