@@ -259,6 +259,12 @@ class WithdrawIn(Schema):
     reason: str = Field("", max_length=REASON_MAX_LENGTH)
 
 
+class HumanReviewIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("", max_length=REASON_MAX_LENGTH, description="why the applicant asks")
+
+
 class PolicyIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -346,6 +352,20 @@ def resubmit(request, payload: ApplicationIn, application_id: str = _ID):
 )
 def withdraw(request, payload: WithdrawIn, application_id: str = _ID):
     application = services.withdraw_application(
+        actor=request.auth, application_id=application_id, reason=payload.reason
+    )
+    return services.borrower_view(application)
+
+
+@router.post(
+    "/me/applications/{application_id}/human-review",
+    auth=borrower_auth,
+    response={200: MyApplicationOut, **_REFUSALS},
+)
+@idempotent
+def ask_for_human_review(request, payload: HumanReviewIn, application_id: str = _ID):
+    """PIPL art. 24: a person reviews the automated refusal (within 30 days, once)."""
+    application = services.request_human_review(
         actor=request.auth, application_id=application_id, reason=payload.reason
     )
     return services.borrower_view(application)

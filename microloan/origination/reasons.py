@@ -39,6 +39,9 @@ REASON_TEXTS: dict[str, Any] = {
     "manual_returned": _("Returned for correction: some details are incomplete or inconsistent."),
     "withdrawn_by_applicant": _("Withdrawn by the applicant."),
     "review_expired": _("The application expired before the review was completed."),
+    "human_review_requested": _(
+        "The applicant asked for the automated decision to be reviewed by a person."
+    ),
 }
 GENERIC_TEXT = _("The application did not pass the checks.")
 

@@ -23,6 +23,7 @@ decisions publish ``application.decided``. Lock order: the application row, then
 lending) the customer's credit lines, then the audit chain head.
 """
 
+from .appeals import HUMAN_REVIEW_WINDOW, request_human_review
 from .applying import apply_for_credit, grant_line, resubmit_application, withdraw_application
 from .common import (
     PERM_ADD_POLICY,
@@ -61,6 +62,7 @@ from .review import (
 )
 
 __all__ = [
+    "HUMAN_REVIEW_WINDOW",
     "PERM_ADD_POLICY",
     "PERM_APPLY_ON_BEHALF",
     "PERM_APPROVE_POLICY",
@@ -88,6 +90,7 @@ __all__ = [
     "my_applications",
     "offer_of",
     "release_application",
+    "request_human_review",
     "resubmit_application",
     "review_queue",
     "search_applications",

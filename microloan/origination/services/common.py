@@ -36,6 +36,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "": frozenset({S.SUBMITTED}),
     S.SUBMITTED: frozenset({S.CHECKS_RUNNING, S.WITHDRAWN}),
     S.CHECKS_RUNNING: frozenset({S.AUTO_APPROVED, S.AUTO_REJECTED, S.INITIAL_REVIEW}),
+    # PIPL art. 24: the applicant may ask a person to review an automated refusal.
+    S.AUTO_REJECTED: frozenset({S.INITIAL_REVIEW}),
     S.RETURNED: frozenset({S.SUBMITTED, S.WITHDRAWN, S.EXPIRED}),
     S.INITIAL_REVIEW: frozenset({S.FINAL_REVIEW, S.REJECTED, S.RETURNED, S.WITHDRAWN, S.EXPIRED}),
     S.FINAL_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN, S.EXPIRED}),
