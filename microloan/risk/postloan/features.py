@@ -115,7 +115,9 @@ def gather_facts(scope: str, today: dt.date, *, cooldown_days: int) -> dict[int,
     }
     if not facts:
         return facts
-    in_scope = f"SELECT cl.id FROM {LINE} cl WHERE {scope}"
+    # The lines found, by id: ``scope`` may be costly to evaluate (a partition's first-loan
+    # subquery on every line) and the queries below would each evaluate it again.
+    in_scope = ", ".join(str(int(pk)) for pk in facts)
     _add_instalment_facts(facts, in_scope, today)
     _add_transaction_facts(facts, in_scope, today)
     _add_customer_facts(facts, in_scope, today)
