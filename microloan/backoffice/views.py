@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from microloan.accounts.services import authenticate_staff
 from microloan.audit.services import VIEW_PERMISSION, list_audit_records, verify_audit_chain
+from microloan.backoffice.pages import is_fragment_request
 from microloan.kernel.errors import DomainError, NotAuthenticated, ValidationFailed
 from microloan.kernel.services import get_business_date
 
@@ -97,16 +98,11 @@ def _audit_results(request) -> dict:
     return {"form": form, "page": page}
 
 
-def _is_fragment_request(request) -> bool:
-    """An HTMX swap wants the fragment; a history restore needs the whole page again."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 @staff_page(VIEW_PERMISSION)
 def audit_trail(request):
     context = _audit_results(request)
     template = "backoffice/audit/trail.html"
-    if _is_fragment_request(request):
+    if is_fragment_request(request):
         template = "backoffice/audit/_results.html"
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
@@ -117,7 +113,7 @@ def audit_trail(request):
 @staff_page(VIEW_PERMISSION)
 def audit_verify(request):
     verification = verify_audit_chain()
-    if _is_fragment_request(request):
+    if is_fragment_request(request):
         return render(request, "backoffice/audit/_verify.html", {"verification": verification})
     context = _audit_results(request) | {"verification": verification}
     return render(request, "backoffice/audit/trail.html", context)

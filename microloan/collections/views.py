@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.pages import flash_refusal, page_number
 from microloan.kernel.errors import DomainError
 
 from .forms import (
@@ -30,20 +31,6 @@ from .services.common import CHANGE_STRATEGY, VIEW_CASE, VIEW_STRATEGY, WORK_CAS
 PAGE_SIZE = 50
 
 
-def _page_number(request) -> int:
-    try:
-        return max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        return 1
-
-
-def _refused(request, refusal: DomainError) -> None:
-    details = "; ".join(
-        f"{field}: {problem}" for field, problem in refusal.as_dict()["fields"].items()
-    )
-    messages.error(request, f"{refusal.message} {details}".strip())
-
-
 def _queue(request, *, mine: bool):
     form = CaseFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -53,7 +40,7 @@ def _queue(request, *, mine: bool):
     error = None
     try:
         page = cases.list_cases(
-            actor=actor_for(request), **filters, page=_page_number(request), page_size=PAGE_SIZE
+            actor=actor_for(request), **filters, page=page_number(request), page_size=PAGE_SIZE
         )
     except DomainError as refusal:
         page, error = None, refusal.as_dict()["fields"]
@@ -110,7 +97,7 @@ def _case_action(request, case_id: str, form, form_name: str, action, success: s
         try:
             action(actor_for(request), form.cleaned_data)
         except DomainError as refusal:
-            _refused(request, refusal)
+            flash_refusal(request, refusal)
             status = refusal.status
         else:
             messages.success(request, success)
@@ -223,7 +210,7 @@ def strategy_update(request, bucket: str):
                 actor=actor_for(request), bucket=bucket, changes=form.cleaned_data
             )
         except DomainError as refusal:
-            _refused(request, refusal)
+            flash_refusal(request, refusal)
         else:
             messages.success(request, _("The strategy was saved."))
     else:

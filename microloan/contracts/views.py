@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.pages import page_number
 from microloan.kernel.errors import DomainError
 
 from .forms import STATE_LABELS, ContractFilterForm, TemplateForm
@@ -26,13 +27,6 @@ from .services.common import (
 )
 
 PAGE_SIZE = 50
-
-
-def _page_number(request) -> int:
-    try:
-        return max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        return 1
 
 
 def _refusal_page(request, refusal: DomainError):
@@ -51,7 +45,7 @@ def contract_search(request):
             page = queries.list_contracts(
                 actor=actor_for(request),
                 **{k: v for k, v in filters.items() if v not in ("", None)},
-                page=_page_number(request),
+                page=page_number(request),
                 page_size=PAGE_SIZE,
             )
         except DomainError as refusal:

@@ -13,6 +13,7 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.pages import is_fragment_request
 from microloan.kernel.errors import NotFound, ValidationFailed
 from microloan.kernel.services import get_business_date
 
@@ -22,12 +23,8 @@ from .forms import REVEAL_FIELD_CHOICES, AccessLogFilterForm, CustomerSearchForm
 PAGE_SIZE = 50
 
 
-def _is_fragment_request(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 def _render(request, full: str, fragment: str, context: dict, status: int = 200):
-    template = fragment if _is_fragment_request(request) else full
+    template = fragment if is_fragment_request(request) else full
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.pages import flash_refusal, page_number
 from microloan.kernel.errors import DomainError
 from microloan.kernel.services import get_business_date
 
@@ -34,20 +35,6 @@ VIEW_LINE = "lending.view_creditline"
 PAGE_SIZE = 50
 
 
-def _page_number(request) -> int:
-    try:
-        return max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        return 1
-
-
-def _refused(request, refusal: DomainError) -> None:
-    details = "; ".join(
-        f"{field}: {problem}" for field, problem in refusal.as_dict()["fields"].items()
-    )
-    messages.error(request, f"{refusal.message} {details}".strip())
-
-
 # --- loans ---------------------------------------------------------------------------------
 
 
@@ -63,7 +50,7 @@ def loan_search(request):
             page = queries.list_loans(
                 actor=actor_for(request),
                 **{k: v for k, v in filters.items() if v not in ("", None)},
-                page=_page_number(request),
+                page=page_number(request),
                 page_size=PAGE_SIZE,
             )
         except DomainError as refusal:
@@ -140,7 +127,7 @@ def _loan_action(request, loan_id: str, form, action, success: str):
         try:
             action(actor_for(request), form.cleaned_data)
         except DomainError as refusal:
-            _refused(request, refusal)
+            flash_refusal(request, refusal)
             context = _loan_context(request, loan_id)
             return render(request, "lending/loan.html", context, status=refusal.status)
         messages.success(request, success)
@@ -206,7 +193,7 @@ def line_list(request):
     page = queries.list_lines(
         actor=actor_for(request),
         **{k: v for k, v in filters.items() if v},
-        page=_page_number(request),
+        page=page_number(request),
         page_size=PAGE_SIZE,
     )
     rows = [(line, line_apr(line)) for line in page.items]
@@ -246,7 +233,7 @@ def _line_action(request, line_id: str, form, form_name: str, action, success: s
         try:
             action(actor_for(request), form.cleaned_data)
         except DomainError as refusal:
-            _refused(request, refusal)
+            flash_refusal(request, refusal)
             status = refusal.status
         else:
             messages.success(request, success)
@@ -294,7 +281,7 @@ def line_limit_change(request, line_id: str):
 @staff_page(VIEW_LOAN)
 def request_list(request):
     actor = actor_for(request)
-    page = queries.list_requests(actor=actor, status="pending", page=_page_number(request))
+    page = queries.list_requests(actor=actor, status="pending", page=page_number(request))
     return render(request, "lending/requests.html", {"page": page, "form": DecisionForm()})
 
 
@@ -313,7 +300,7 @@ def request_decide(request, request_id: str):
     try:
         decide(actor=actor_for(request), request_id=request_id, note=form.cleaned_data["reason"])
     except DomainError as refusal:
-        _refused(request, refusal)
+        flash_refusal(request, refusal)
         page = queries.list_requests(actor=actor_for(request), status="pending")
         return render(
             request,

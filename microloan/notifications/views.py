@@ -11,26 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.pages import flash_refusal, page_number
 from microloan.kernel.errors import DomainError, NotFound
 
 from . import services
 from .forms import MessageFilterForm, TemplateForm
 
 PAGE_SIZE = 50
-
-
-def _page_number(request) -> int:
-    try:
-        return max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        return 1
-
-
-def _refused(request, refusal: DomainError) -> None:
-    details = "; ".join(
-        f"{field}: {problem}" for field, problem in refusal.as_dict()["fields"].items()
-    )
-    messages.error(request, f"{refusal.message} {details}".strip())
 
 
 @staff_page(services.VIEW_MESSAGE)
@@ -45,7 +32,7 @@ def message_log(request):
             page = services.list_messages(
                 actor=actor_for(request),
                 **{k: v for k, v in filters.items() if v not in ("", None)},
-                page=_page_number(request),
+                page=page_number(request),
                 page_size=PAGE_SIZE,
             )
         except DomainError as refusal:
@@ -79,7 +66,7 @@ def _act(request, message_id: str, action, done: str):
     except NotFound:
         return render(request, "notifications/not_found.html", status=404)
     except DomainError as refusal:
-        _refused(request, refusal)
+        flash_refusal(request, refusal)
     return redirect("notifications:message", message_id=message_id)
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.pages import flash_refusal
 from microloan.kernel.errors import DomainError, NotFound
 from microloan.kernel.money import to_yuan_str
 
@@ -24,11 +25,6 @@ from .models import ApplicationState
 
 PAGE_SIZE = 50
 STAGE_TITLES = {"initial": _("Initial review queue"), "final": _("Final review queue")}
-
-
-def _refusal(request, error: DomainError) -> None:
-    details = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items())
-    messages.error(request, f"{error.message} {details}".strip())
 
 
 @require_GET
@@ -124,7 +120,7 @@ def claim(request, application_id: str):
     except NotFound:
         raise Http404 from None
     except DomainError as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
     return redirect("origination:application", application_id=application_id)
 
 
@@ -136,7 +132,7 @@ def release(request, application_id: str):
     except NotFound:
         raise Http404 from None
     except DomainError as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
     return redirect("origination:application", application_id=application_id)
 
 
@@ -166,7 +162,7 @@ def decide(request, application_id: str):
             return_fields=data.get("return_fields") or None,
         )
     except DomainError as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
     else:
         messages.success(request, ApplicationState(decided.state).label)
     return redirect("origination:application", application_id=application_id)
@@ -204,7 +200,7 @@ def policy_draft(request):
             note=form.cleaned_data["note"],
         )
     except DomainError as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
     else:
         messages.success(request, f"v{draft.version}")
     return redirect("origination:policies")
@@ -218,5 +214,5 @@ def policy_approve(request, policy_id: str):
     except NotFound:
         raise Http404 from None
     except DomainError as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
     return redirect("origination:policies")

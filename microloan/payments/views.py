@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.pages import flash_refusal, page_number
 from microloan.kernel.errors import DomainError
 from microloan.kernel.services import get_business_date
 
@@ -27,20 +28,6 @@ PAGE_SIZE = 50
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-def _page_number(request) -> int:
-    try:
-        return max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        return 1
-
-
-def _refused(request, refusal: DomainError) -> None:
-    details = "; ".join(
-        f"{field}: {problem}" for field, problem in refusal.as_dict()["fields"].items()
-    )
-    messages.error(request, f"{refusal.message} {details}".strip())
-
-
 def _listing(request, form, find):
     page, error = None, None
     if form.is_bound and not form.is_valid():
@@ -51,7 +38,7 @@ def _listing(request, form, find):
             page = find(
                 actor=actor_for(request),
                 **{k: v for k, v in filters.items() if v not in ("", None)},
-                page=_page_number(request),
+                page=page_number(request),
                 page_size=PAGE_SIZE,
             )
         except DomainError as refusal:
@@ -85,7 +72,7 @@ def order_query(request, order_id: str):
     try:
         order = orders.query_order_status(actor=actor_for(request), order_id=order_id)
     except DomainError as refusal:
-        _refused(request, refusal)
+        flash_refusal(request, refusal)
     else:
         messages.success(
             request, _("The bank was asked; the order is %(status)s.") % {"status": order.status}
@@ -120,7 +107,7 @@ def break_resolve(request, break_id: str):
             actor=actor_for(request), break_id=break_id, resolution=form.cleaned_data["resolution"]
         )
     except DomainError as refusal:
-        _refused(request, refusal)
+        flash_refusal(request, refusal)
     else:
         messages.success(request, _("The break was resolved."))
     return redirect("payments:breaks")
@@ -149,7 +136,7 @@ def reconcile_now(request):
             actor=actor_for(request), business_date=form.cleaned_data["business_date"], text=text
         )
     except DomainError as refusal:
-        _refused(request, refusal)
+        flash_refusal(request, refusal)
     else:
         messages.success(
             request,

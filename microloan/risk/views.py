@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.pages import flash_refusal
 from microloan.kernel.errors import DomainError, NotFound
 
 from . import services
@@ -79,11 +80,6 @@ class RuleSetDraftForm(forms.Form):
         return value
 
 
-def _refusal(request, error: DomainError) -> None:
-    details = "; ".join(f"{k}: {v}" for k, v in (error.fields or {}).items())
-    messages.error(request, f"{error.message} {details}".strip())
-
-
 @require_GET
 @staff_page(PERM_VIEW_BLACKLIST)
 def blacklist(request):
@@ -130,7 +126,7 @@ def blacklist_add(request):
             expires_at=expires_at,
         )
     except DomainError as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
     else:
         messages.success(request, _("Added %(hint)s.") % {"hint": entry.value_hint})
     return redirect("risk:blacklist")
@@ -150,7 +146,7 @@ def blacklist_remove(request, entry_id: str):
     except NotFound:
         raise Http404 from None
     except DomainError as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
     else:
         messages.success(request, _("Removed from the blacklist."))
     return redirect("risk:blacklist")
@@ -199,7 +195,7 @@ def ruleset_draft(request):
             note=form.cleaned_data["note"],
         )
     except DomainError as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
         return redirect("risk:rulesets")
     messages.success(request, _("Draft version %(version)s created.") % {"version": draft.version})
     return redirect("risk:ruleset", ruleset_id=draft.public_id)
@@ -213,7 +209,7 @@ def ruleset_activate(request, ruleset_id: str):
     except NotFound:
         raise Http404 from None
     except DomainError as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
     else:
         messages.success(
             request, _("Version %(version)s is active.") % {"version": ruleset.version}
@@ -276,7 +272,7 @@ def scorecard_activate(request, scorecard_id: str):
     except NotFound:
         raise Http404 from None
     except DomainError as error:
-        _refusal(request, error)
+        flash_refusal(request, error)
     else:
         messages.success(
             request, _("Version %(version)s is active.") % {"version": scorecard.version}
