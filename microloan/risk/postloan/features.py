@@ -131,7 +131,11 @@ def _month_bounds(today: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 
 def _add_instalment_facts(facts: dict[int, LineFacts], in_scope: str, today: dt.date) -> None:
-    """Worst lateness and late count over 6 months, and principal+interest due each month."""
+    """Worst lateness and late count over 6 months, and principal+interest due each month.
+
+    ``CROSS JOIN`` keeps SQLite's join order: the scope's loans first (line index), then their
+    instalments (loan, due date index). Left to itself it walks the due-date index over every
+    loan's instalments of the last six months — 12 s per 10,000 lines at a million loans."""
     day = date_literal(today)
     since = date_literal(add_months(today, -HISTORY_MONTHS))
     late = (
@@ -150,8 +154,9 @@ def _add_instalment_facts(facts: dict[int, LineFacts], in_scope: str, today: dt.
                MAX(CASE WHEN i.due_date >= {since} THEN {late} ELSE 0 END),
                SUM(CASE WHEN i.due_date >= {since} AND {late} > l.grace_days THEN 1 ELSE 0 END),
                {due_by_month}
-        FROM {INSTALMENT} i JOIN {LOAN} l ON l.id = i.loan_id
-        WHERE l.line_id IN ({in_scope}) AND i.status <> '{Instalment.Status.CANCELLED}'
+        FROM {LOAN} l CROSS JOIN {INSTALMENT} i
+        WHERE i.loan_id = l.id AND l.line_id IN ({in_scope})
+          AND i.status <> '{Instalment.Status.CANCELLED}'
           AND i.due_date < {day} AND (i.due_date >= {since} OR i.due_date >= {window_start})
         GROUP BY l.line_id
         """
@@ -185,8 +190,9 @@ def _add_transaction_facts(facts: dict[int, LineFacts], in_scope: str, today: dt
     rows = _fetch(
         f"""
         SELECT l.line_id, {principal_at}, {paid_in}
-        FROM {TXN} t JOIN {LOAN} l ON l.id = t.loan_id
-        WHERE l.line_id IN ({in_scope}) AND t.business_date < {date_literal(today)}
+        FROM {LOAN} l CROSS JOIN {TXN} t
+        WHERE t.loan_id = l.id AND l.line_id IN ({in_scope})
+          AND t.business_date < {date_literal(today)}
         GROUP BY l.line_id
         """
     )

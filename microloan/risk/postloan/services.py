@@ -345,6 +345,8 @@ def run_postloan_checks(ctx: StepContext) -> int:
         f" WHERE c.business_date = {date_literal(today)} AND c.\"trigger\" <> '{Trigger.ON_DEMAND}'"
     )
     written = 0
+    # Searched once per partition: the offending rows, then their lines (see triggered_lines).
+    triggered = triggered_lines(today, policy.thresholds)
     cycle = cycle_days()
     slot = monthly_slot(today, cycle)
     if slot is not None:
@@ -354,7 +356,7 @@ def run_postloan_checks(ctx: StepContext) -> int:
         # The cheap share test first, so the partition's subquery runs on a twentieth.
         scope = f"{share} AND {in_partition} AND cl.id NOT IN ({already})"
         facts = gather_facts(scope, today, cooldown_days=cooldown)
-        extra = triggered_lines(today, policy.thresholds, only=set(facts))
+        extra = {pk: names for pk, names in triggered.items() if pk in facts}
         written += len(
             _check_lines(
                 facts,
@@ -364,7 +366,6 @@ def run_postloan_checks(ctx: StepContext) -> int:
                 by=ctx.actor.label,
             )
         )
-    triggered = triggered_lines(today, policy.thresholds)
     mine = _in_partition(list(triggered), ctx.partition.lo, ctx.partition.hi)
     pks = sorted(mine)
     for start in range(0, len(pks), TRIGGER_CHUNK):
