@@ -331,6 +331,22 @@ def cycle_days() -> int:
     return min(max(value, 1), DEFAULT_CYCLE_DAYS)
 
 
+# (run id, business date, policy version) -> triggered_lines() of that run, in this process.
+_run_triggers: dict[tuple, dict] = {}
+
+
+def _triggers_of_run(ctx: StepContext, policy) -> dict:
+    """The trigger search of the whole book, once per run and process rather than once per
+    partition: it reads what earlier steps settled (dpd, blacklist, ID expiry) and the flags
+    of checks on other partitions' lines, none of which this step changes for the lines a
+    later partition owns. A resumed run in a new process searches again."""
+    key = (ctx.run_id, ctx.business_date, policy.version)
+    if key not in _run_triggers:
+        _run_triggers.clear()
+        _run_triggers[key] = triggered_lines(ctx.business_date, policy.thresholds)
+    return _run_triggers[key]
+
+
 def run_postloan_checks(ctx: StepContext) -> int:
     """The ``early_warning`` hook: the monthly check of the lines whose share is due today
     (line id mod ``cycle_days()`` = the day's weekday index in the month, see
@@ -345,8 +361,7 @@ def run_postloan_checks(ctx: StepContext) -> int:
         f" WHERE c.business_date = {date_literal(today)} AND c.\"trigger\" <> '{Trigger.ON_DEMAND}'"
     )
     written = 0
-    # Searched once per partition: the offending rows, then their lines (see triggered_lines).
-    triggered = triggered_lines(today, policy.thresholds)
+    triggered = _triggers_of_run(ctx, policy)
     cycle = cycle_days()
     slot = monthly_slot(today, cycle)
     if slot is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import uuid
 from dataclasses import replace
 from decimal import Decimal
 
@@ -128,12 +129,12 @@ def run_hook(day: dt.date | None = None, bounds=((0, ID_CEILING),)) -> int:
     """The post-loan hook for ``day`` (default today) over partitions ``bounds``, as end of
     day runs it: one transaction per partition."""
     day = day or get_business_date()
-    written = 0
+    written, run_id = 0, f"test-{uuid.uuid4().hex}"  # one run: its partitions share a search
     for index, (lo, hi) in enumerate(bounds):
         with transaction.atomic():
             written += run_postloan_checks(
                 StepContext(
-                    run_id="test",
+                    run_id=run_id,
                     business_date=day,
                     actor=EOD_ACTOR,
                     partition=Partition(index=index, lo=lo, hi=hi),
