@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from collections.abc import Callable
+from typing import TypeVar
 
-from microloan.kernel.errors import DomainError
+from django.contrib import messages
+from django.http import Http404
+
+from microloan.kernel.errors import DomainError, NotFound
+
+T = TypeVar("T")
 
 
 def page_number(request) -> int:
@@ -24,3 +30,15 @@ def flash_refusal(request, refusal: DomainError) -> None:
 def is_fragment_request(request) -> bool:
     """An HTMX swap wants the fragment; a history restore needs the whole page again."""
     return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def run_action(request, action: Callable[[], T]) -> T | None:
+    """Run a page's service call: an unknown object is a 404, a refusal is shown on the next
+    page (None is returned), anything else is the service's result."""
+    try:
+        return action()
+    except NotFound:
+        raise Http404 from None
+    except DomainError as refusal:
+        flash_refusal(request, refusal)
+        return None

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
-from microloan.backoffice.pages import flash_refusal
+from microloan.backoffice.pages import flash_refusal, run_action
 from microloan.kernel.errors import DomainError, NotFound
 from microloan.kernel.money import to_yuan_str
 
@@ -115,24 +115,22 @@ def application_detail(request, application_id: str):
 @require_POST
 @staff_page(services.PERM_VIEW)
 def claim(request, application_id: str):
-    try:
-        services.claim_application(actor=actor_for(request), application_id=application_id)
-    except NotFound:
-        raise Http404 from None
-    except DomainError as error:
-        flash_refusal(request, error)
+    run_action(
+        request,
+        lambda: services.claim_application(actor=actor_for(request), application_id=application_id),
+    )
     return redirect("origination:application", application_id=application_id)
 
 
 @require_POST
 @staff_page(services.PERM_VIEW)
 def release(request, application_id: str):
-    try:
-        services.release_application(actor=actor_for(request), application_id=application_id)
-    except NotFound:
-        raise Http404 from None
-    except DomainError as error:
-        flash_refusal(request, error)
+    run_action(
+        request,
+        lambda: services.release_application(
+            actor=actor_for(request), application_id=application_id
+        ),
+    )
     return redirect("origination:application", application_id=application_id)
 
 

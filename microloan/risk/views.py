@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
-from microloan.backoffice.pages import flash_refusal
+from microloan.backoffice.pages import flash_refusal, run_action
 from microloan.kernel.errors import DomainError, NotFound
 
 from . import services
@@ -204,17 +204,18 @@ def ruleset_draft(request):
 @require_POST
 @staff_page(PERM_APPROVE_RULESET)
 def ruleset_activate(request, ruleset_id: str):
-    try:
-        ruleset = services.activate_ruleset(actor=actor_for(request), ruleset_id=ruleset_id)
-    except NotFound:
-        raise Http404 from None
-    except DomainError as error:
-        flash_refusal(request, error)
-    else:
-        messages.success(
-            request, _("Version %(version)s is active.") % {"version": ruleset.version}
-        )
+    ruleset = run_action(
+        request, lambda: services.activate_ruleset(actor=actor_for(request), ruleset_id=ruleset_id)
+    )
+    _say_active(request, ruleset)
     return redirect("risk:ruleset", ruleset_id=ruleset_id)
+
+
+def _say_active(request, version) -> None:
+    if version is not None:
+        messages.success(
+            request, _("Version %(version)s is active.") % {"version": version.version}
+        )
 
 
 @require_GET
@@ -267,14 +268,9 @@ def scorecard_detail(request, scorecard_id: str):
 @require_POST
 @staff_page(PERM_APPROVE_SCORECARD)
 def scorecard_activate(request, scorecard_id: str):
-    try:
-        scorecard = services.activate_scorecard(actor=actor_for(request), scorecard_id=scorecard_id)
-    except NotFound:
-        raise Http404 from None
-    except DomainError as error:
-        flash_refusal(request, error)
-    else:
-        messages.success(
-            request, _("Version %(version)s is active.") % {"version": scorecard.version}
-        )
+    scorecard = run_action(
+        request,
+        lambda: services.activate_scorecard(actor=actor_for(request), scorecard_id=scorecard_id),
+    )
+    _say_active(request, scorecard)
     return redirect("risk:scorecard", scorecard_id=scorecard_id)
