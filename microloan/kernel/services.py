@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import Conflict
 from .models import BusinessDate
+from .sql import select_one
 
 
 def get_business_date() -> dt.date:
     """Today's business date; created from ``settings.INITIAL_BUSINESS_DATE`` on first read."""
-    row = BusinessDate.objects.filter(id=1).only("current").first()
+    row = select_one(BusinessDate, '"id" = %s', [1], fields=["current"])  # read very often
     if row is None:
         row, _created = BusinessDate.objects.get_or_create(
             id=1, defaults={"current": dt.date.fromisoformat(settings.INITIAL_BUSINESS_DATE)}
