@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from microloan.kernel.sql import PreparedInsert
+
 from .chain import GENESIS_HASH, HASHED_FIELDS, compute_record_hash
 
 
@@ -37,7 +39,7 @@ class AuditRecordQuerySet(models.QuerySet):
         raise AppendOnlyViolation("audit records cannot be updated")
 
 
-class AuditRecord(models.Model):
+class AuditRecord(PreparedInsert, models.Model):
     seq = models.BigIntegerField(_("sequence"), unique=True)
     created_at = models.DateTimeField(_("created at"), db_index=True)
     actor_kind = models.CharField(_("actor kind"), max_length=16)

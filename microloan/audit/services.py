@@ -22,6 +22,7 @@ from microloan.api.middleware import current_request_id
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
 from microloan.kernel.masking import mask_personal_data
+from microloan.kernel.sql import select_one
 
 from .chain import GENESIS_HASH
 from .models import AuditChainHead, AuditRecord
@@ -29,6 +30,7 @@ from .models import AuditChainHead, AuditRecord
 VIEW_PERMISSION = "audit.view_auditrecord"
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 VERIFY_CHUNK_SIZE = 2000
+_HEAD_ID = '"id"'
 
 
 class AuditOutsideTransaction(RuntimeError):
@@ -59,8 +61,21 @@ def _stored_json(data: dict | None) -> Any:
 
 
 def _locked_chain_head() -> AuditChainHead:
-    head, _created = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    # Prepared SQL: every audited change runs this (kernel.sql).
+    head = select_one(AuditChainHead, f"{_HEAD_ID} = %s", [1], lock=True)
+    if head is None:
+        head, _created = AuditChainHead.objects.select_for_update().get_or_create(id=1)
     return head
+
+
+def _advance_chain_head(seq: int, record_hash: str) -> None:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(AuditChainHead._meta.db_table)} SET {quote('last_seq')} = %s,"
+            f" {quote('last_hash')} = %s WHERE {_HEAD_ID} = %s",
+            [seq, record_hash, 1],
+        )
 
 
 def record_audit(
@@ -100,8 +115,7 @@ def record_audit(
     record.prev_hash = head.last_hash
     record.record_hash = record.compute_hash()
     record.save()
-    head.last_seq, head.last_hash = record.seq, record.record_hash
-    head.save(update_fields=["last_seq", "last_hash"])
+    _advance_chain_head(record.seq, record.record_hash)
     return record
 
 
