@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.errors import Conflict
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.sql import PreparedInsert
 
 CONTRACT_ID_PREFIX = "ctr"
 TEMPLATE_ID_PREFIX = "ctt"
@@ -87,7 +88,7 @@ class ContractQuerySet(models.QuerySet):
         raise Conflict(_("Contracts are never deleted."), code="contract_immutable")
 
 
-class Contract(models.Model):
+class Contract(PreparedInsert, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for signature")
         SIGNED = "signed", _("Signed")

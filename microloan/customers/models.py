@@ -18,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.sql import PreparedInsert
 
 from .fields import BlindIndexField, EncryptedTextField
 from .validation import (
@@ -44,7 +45,7 @@ class PersonalDataAccessQuerySet(models.QuerySet):
         raise AppendOnlyViolation("personal data access records cannot be deleted")
 
 
-class Customer(models.Model):
+class Customer(PreparedInsert, models.Model):
     public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
     name = EncryptedTextField(_("name"))
     id_number = EncryptedTextField(_("resident ID number"))
@@ -104,7 +105,7 @@ class Customer(models.Model):
         super().save(*args, update_fields=update_fields, **kwargs)
 
 
-class Consent(models.Model):
+class Consent(PreparedInsert, models.Model):
     """One consent given for one purpose under one version of its text, until withdrawn."""
 
     class EndReason(models.TextChoices):

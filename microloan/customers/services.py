@@ -34,6 +34,7 @@ from microloan.kernel.ids import new_public_id
 from microloan.kernel.masking import mask_value
 from microloan.kernel.money import to_yuan_str
 from microloan.kernel.services import get_business_date
+from microloan.kernel.sql import select_values
 
 from .crypto import blind_index
 from .models import CONSENT_ID_PREFIX, PUBLIC_ID_PREFIX, Consent, Customer, PersonalDataAccess
@@ -487,6 +488,18 @@ def active_consents(customer: Customer | str) -> QuerySet[Consent]:
     if isinstance(customer, Customer):
         return consents.filter(customer=customer)
     return consents.filter(customer__public_id=customer)
+
+
+def consents_in_force(customer_pk: int) -> list[tuple[str, str, dt.datetime]]:
+    """(purpose, text version, granted at) of each consent in force, by purpose: prepared SQL,
+    for the paths every application and contract runs."""
+    return select_values(
+        Consent,
+        ["purpose", "text_version", "granted_at"],
+        '"customer_id" = %s AND "withdrawn_at" IS NULL',
+        [customer_pk],
+        order_by='"purpose"',
+    )
 
 
 def consent_history(customer: Customer) -> QuerySet[Consent]:

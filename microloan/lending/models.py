@@ -13,11 +13,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.sql import PreparedInsert
 
 RATE_SCALE = 10**8  # daily_rate_e8 = daily rate × RATE_SCALE, exact for rates with ≤ 8 decimals
 
 
-class CreditLine(models.Model):
+class CreditLine(PreparedInsert, models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         FROZEN = "frozen", _("Frozen")
@@ -63,7 +64,7 @@ class CreditLine(models.Model):
         return max(self.limit - self.used, 0)
 
 
-class Loan(models.Model):
+class Loan(PreparedInsert, models.Model):
     class Status(models.TextChoices):
         PENDING_DISBURSEMENT = "pending_disbursement", _("Pending disbursement")
         ACTIVE = "active", _("Active")
@@ -208,7 +209,7 @@ class Instalment(models.Model):
         return self.principal + self.interest
 
 
-class LoanTransaction(models.Model):
+class LoanTransaction(PreparedInsert, models.Model):
     """One money event on a loan, with its split and the journal entry that posted it."""
 
     class Kind(models.TextChoices):

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from microloan.kernel.ids import new_public_id
+from microloan.kernel.sql import select_values
 
 from . import rendering
 from .models import MESSAGE_ID_PREFIX, Message, MessageTemplate
@@ -71,7 +72,13 @@ def build_message(
     )
 
 
+FEW_KEYS = 4
+
+
 def taken_keys(keys: Sequence[str]) -> set[str]:
+    if len(keys) <= FEW_KEYS:  # one event's messages: prepared SQL
+        where = f'"dedupe_key" IN ({", ".join(["%s"] * len(keys))})'
+        return {key for (key,) in select_values(Message, ["dedupe_key"], where, keys)}
     taken: set[str] = set()
     for start in range(0, len(keys), LOOKUP_CHUNK):
         taken.update(

@@ -22,6 +22,7 @@ from microloan.audit.services import record_audit
 from microloan.customers.models import Customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from microloan.kernel.sql import select_values
 from microloan.lending.services.queries import Page, paginate
 
 from . import rendering
@@ -197,6 +198,10 @@ def update_template(*, actor: Actor, code: str, changes: Mapping[str, str]) -> M
 def preferred_languages(customer_ids: Iterable[str]) -> dict[str, str]:
     """customer public id → preferred language, for the ids that are customers."""
     ids = list(set(customer_ids))
+    if len(ids) == 1:  # one event's borrower: prepared SQL
+        return dict(
+            select_values(Customer, ["public_id", "preferred_language"], '"public_id" = %s', ids)
+        )
     languages: dict[str, str] = {}
     for start in range(0, len(ids), 900):  # SQLite's host-parameter limit
         languages.update(

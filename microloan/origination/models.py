@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
+from microloan.kernel.sql import PreparedInsert
 
 APPLICATION_ID_PREFIX = "app"
 POLICY_ID_PREFIX = "adm"
@@ -57,7 +58,7 @@ class LoanPurpose(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Application(models.Model):
+class Application(PreparedInsert, models.Model):
     public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
     customer_id = models.CharField(_("customer"), max_length=PUBLIC_ID_MAX_LENGTH)
     product_code = models.CharField(_("product"), max_length=16)

@@ -13,13 +13,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.sql import PreparedInsert
 
 ORDER_ID_PREFIX = "pay"
 BREAK_ID_PREFIX = "brk"
 RUN_ID_PREFIX = "rcn"
 
 
-class PaymentOrder(models.Model):
+class PaymentOrder(PreparedInsert, models.Model):
     class Kind(models.TextChoices):
         DISBURSEMENT = "disbursement", _("Disbursement")
         COLLECTION = "collection", _("Repayment collection")
@@ -100,7 +101,7 @@ FINAL_STATUSES = frozenset(
 OPEN_AT_BANK = (PaymentOrder.Status.SENT, PaymentOrder.Status.PENDING)
 
 
-class PaymentEvent(models.Model):
+class PaymentEvent(PreparedInsert, models.Model):
     """One thing that happened to an order: a send, the bank's ack, a callback, a status query,
     a posting. Raw payloads are kept only as their SHA-256 (they may carry card data)."""
 

@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
+from microloan.kernel.sql import PreparedInsert
 
 SUBJECT_MAX_LENGTH = 60
 HASH_MAX_LENGTH = 128
 REASON_MAX_LENGTH = 500
 
 
-class IdentityCheck(models.Model):
+class IdentityCheck(PreparedInsert, models.Model):
     """One answer of an identity provider about one application (or other subject)."""
 
     class Kind(models.TextChoices):
@@ -55,7 +56,7 @@ class IdentityCheck(models.Model):
         super().save(*args, **kwargs)
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(PreparedInsert, models.Model):
     """An application seen by risk, keyed for the velocity and sharing look-ups."""
 
     subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH, unique=True)

@@ -17,13 +17,15 @@ from django.utils import timezone
 
 from microloan.audit.services import record_audit
 from microloan.customers.models import Customer
-from microloan.customers.services import active_consents, get_customer
+from microloan.customers.services import active_consents, consents_in_force, get_customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import NotFound
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.services import get_business_date
+from microloan.kernel.sql import select_one, select_values
 from microloan.lending.models import CreditLine, Instalment
 from microloan.lending.services.common import line_not_found
+from microloan.lending.services.product_terms import attach_line_version
 from microloan.lending.services.queries import line_apr, loan_apr, loan_detail
 
 from ..models import CONTRACT_ID_PREFIX, Contract, Kind, Language
@@ -121,20 +123,13 @@ def _existing(kind: str, line_id: str, loan_id: str) -> Contract | None:
 def _line_facts(customer_id: str) -> tuple[str, list[dict]]:
     """``_customer_facts`` for a line agreement in two narrow queries (the language; the
     consents' three columns) instead of loading and decrypting the whole customer."""
-    language = (
-        Customer.objects.filter(public_id=customer_id)
-        .values_list("preferred_language", flat=True)
-        .first()
-    )
-    if language is None:
+    found = select_values(Customer, ["id", "preferred_language"], '"public_id" = %s', [customer_id])
+    if not found:
         return Language.ZH_HANS, []
+    customer_pk, language = found[0]
     if language not in Language.values:
         language = Language.ZH_HANS
-    rows = (
-        active_consents(customer_id)
-        .order_by("purpose")
-        .values_list("purpose", "text_version", "granted_at")
-    )
+    rows = consents_in_force(customer_pk)
     consents = [
         {
             "purpose": purpose,
@@ -159,15 +154,11 @@ def create_line_agreement(*, actor: Actor, line_id: str) -> Contract:
     without looking for an existing one first. Still idempotent: the one-agreement-per-line
     constraint refuses a second and ``_create`` then returns the one already there (a
     replayed event); ``ensure_line_agreement`` is the general entry point."""
-    # The line with its product version and product in one query (``line_detail`` for the
-    # system actor is the same look-up without the product, which ``_product_terms`` needs).
-    line = (
-        CreditLine.objects.select_related("product_version__product")
-        .filter(public_id=str(line_id)[:60])
-        .first()
-    )
+    # Prepared SQL and the cached product version: every approval runs this.
+    line = select_one(CreditLine, '"public_id" = %s', [str(line_id)[:60]])
     if line is None:
         raise line_not_found(line_id)
+    attach_line_version(line)
     language, consents = _line_facts(line.customer_id)
     product = line.product_version.terms()
     terms = {

@@ -21,6 +21,7 @@ from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from microloan.kernel.ids import new_public_id
+from microloan.kernel.sql import select_values
 
 from ..models import CreditLine, Loan, MakerCheckerRequest
 from ..schedules import add_months
@@ -103,12 +104,10 @@ def open_credit_line(
         check_line_rate(terms, daily_rate, grade)
         # Lock the borrower's lines so two openings cannot both pass the cap (PostgreSQL), and
         # total the open ones from the rows just locked (one query, not lock + aggregate).
-        locked = CreditLine.objects.select_for_update().filter(customer_id=customer_id)
-        total = limit + sum(
-            line_limit
-            for line_limit, status in locked.values_list("limit", "status")
-            if status in OPEN_STATUSES
+        locked = select_values(  # prepared SQL: every approval runs this
+            CreditLine, ["limit", "status"], '"customer_id" = %s', [customer_id], lock=True
         )
+        total = limit + sum(line_limit for line_limit, status in locked if status in OPEN_STATUSES)
         if total > TOTAL_CREDIT_CAP:
             raise BusinessRuleViolation(
                 _("A borrower's credit lines may total at most 200,000.00 yuan."),

@@ -37,6 +37,7 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.services import get_business_date
+from microloan.kernel.sql import insert_many, select_one, select_values
 from microloan.lending.services.lines import open_credit_line
 from microloan.risk.decision import AUTO_APPROVE, AUTO_REJECT
 from microloan.risk.models import ApplicationEvent
@@ -82,7 +83,7 @@ def _customer(actor: Actor, customer_id: str) -> Customer:
     else:
         actor.require_staff()
         actor.require(PERM_APPLY_ON_BEHALF)
-    customer = Customer.objects.filter(public_id=str(customer_id or "")[:60]).first()
+    customer = select_one(Customer, '"public_id" = %s', [str(customer_id or "")[:60]])
     if customer is None:
         raise NotFound(
             _("No such customer."),
@@ -211,10 +212,14 @@ def _run_checks(
                 )
             }
         )
-    others = Application.objects.filter(customer_id=customer.public_id, state__in=OPEN_STATES)
-    if resubmitting is not None:
-        others = others.exclude(pk=resubmitting.pk)
-    if others.exists():
+    others = select_values(  # prepared SQL: every application asks
+        Application,
+        ["id"],
+        f'"customer_id" = %s AND "state" IN ({", ".join(["%s"] * len(OPEN_STATES))})',
+        [customer.public_id, *map(str, OPEN_STATES)],
+        limit=2,
+    )
+    if any(resubmitting is None or pk != resubmitting.pk for (pk,) in others):
         raise _open_application_conflict(customer.public_id)
     _refuse_device_at_velocity_limit(clean.device_id, now)
     credit = open_credit(customer.public_id)
@@ -365,7 +370,7 @@ def _persist(
         raise _open_application_conflict(customer_id) from None
     for step in steps:
         step.application = application
-    ApplicationTransition.objects.bulk_create(steps)
+    insert_many(steps)
     audit_application(
         actor,
         action,

@@ -12,6 +12,7 @@ from microloan.audit.services import record_audit
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from microloan.kernel.sql import select_values
 from microloan.lending.models import CreditLine, Loan
 from microloan.lending.services.lines import OPEN_STATUSES
 
@@ -144,9 +145,10 @@ def publish_decided(application: Application) -> None:
 def open_credit(customer_id: str) -> tuple[int, int, int]:
     """(limits, used) of the customer's open credit lines in fen, and how many lines they
     ever had (any status), in one query."""
-    # The customer's few lines as plain rows, totalled here: cheaper than compiling the
-    # filtered aggregates for every application.
-    rows = CreditLine.objects.filter(customer_id=customer_id).values_list("limit", "used", "status")
+    # The customer's few lines as plain rows (prepared SQL), totalled here.
+    rows = select_values(
+        CreditLine, ["limit", "used", "status"], '"customer_id" = %s', [customer_id]
+    )
     limits = used = ever = 0
     for line_limit, line_used, status in rows:
         ever += 1

@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from microloan.customers.models import Customer
-from microloan.customers.services import active_consents
+from microloan.customers.services import consents_in_force
 from microloan.customers.validation import (
     EDUCATION_CHOICES,
     MARITAL_STATUS_CHOICES,
@@ -315,7 +315,5 @@ def missing_consents(customer: Customer, *, given: list[tuple[str, str]]) -> lis
     wanted = [purpose for purpose in REQUIRED_CONSENTS if purpose not in have]
     if not wanted:
         return []
-    in_force = set(
-        active_consents(customer).filter(purpose__in=wanted).values_list("purpose", flat=True)
-    )
+    in_force = {purpose for purpose, _version, _at in consents_in_force(customer.pk)}
     return [purpose for purpose in wanted if purpose not in in_force]

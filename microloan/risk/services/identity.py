@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
+from microloan.kernel.ids import new_public_id
+from microloan.kernel.sql import insert_many
 
 from ..identity import (
     ERROR,
@@ -69,8 +71,9 @@ def _ask(provider: IdentityProvider, kind: str, call) -> IdentityResult:
     return result
 
 
-def _store(subject: str, provider: str, result: IdentityResult) -> IdentityCheck:
-    return IdentityCheck.objects.create(
+def _check(subject: str, provider: str, result: IdentityResult) -> IdentityCheck:
+    return IdentityCheck(
+        public_id=new_public_id("idc"),
         subject=subject,
         kind=result.kind,
         provider=provider,
@@ -124,8 +127,9 @@ def store_identity_checks(*, subject: str, answers: IdentityAnswers) -> Identity
     """Keep each answer under ``subject`` (e.g. the application's public id) and combine them.
     Without a face check the outcome is at best ``review`` (reason ``face_not_checked``)."""
     _check_subject(subject)
+    checks = tuple(_check(subject, answers.provider, result) for result in answers.results)
     with transaction.atomic():
-        checks = tuple(_store(subject, answers.provider, result) for result in answers.results)
+        insert_many(checks)  # every application stores one or two: prepared SQL
     outcomes = [result.outcome for result in answers.results]
     codes = [code for result in answers.results for code in result.reason_codes]
     if not answers.face_checked:
