@@ -141,6 +141,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so
     # two writers never deadlock upgrading a read lock; busy timeout waits instead of failing.
+    # kernel.sqlite: Django's backend with the writers of a process queueing on a lock.
+    DATABASES["default"]["ENGINE"] = "microloan.kernel.sqlite"
+    # Tests in memory, Django's default, said out loud: pytest-django knows only Django's own
+    # engine name to mean that.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
