@@ -139,6 +139,8 @@ def record_outcome(claim: Claim, outcome: Outcome, *, now: dt.datetime | None = 
     """Store what happened; returns the message's new status, or "stale" when the lease was
     taken over by another worker (whose result counts instead)."""
     now = now or timezone.now()
+    if outcome.sent:
+        return _record_sent(claim, outcome, now)
     with transaction.atomic():
         message = (
             Message.objects.select_for_update()
@@ -166,6 +168,37 @@ def record_outcome(claim: Claim, outcome: Outcome, *, now: dt.datetime | None = 
                 schedule_delivery(message.next_attempt_at)
         message.save()
         return message.status
+
+
+def _record_sent(claim: Claim, outcome: Outcome, now: dt.datetime) -> str:
+    """The common outcome in one prepared UPDATE that also checks the lease (no row read)."""
+    quote = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    columns = ("status", "sent_at", "provider_message_id", "last_error", "lease_token")
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Message._meta.db_table)} SET {assignments},"
+            f" {quote('lease_expires_at')} = NULL, {quote('updated_at')} = %s"
+            f" WHERE {quote('public_id')} = %s AND {quote('lease_token')} = %s"
+            f" AND {quote('lease_token')} <> '' AND {quote('status')} = %s",
+            [
+                Message.Status.SENT.value,
+                adapt(now),
+                outcome.provider_message_id,
+                "",
+                "",
+                adapt(now),
+                claim.message_id,
+                claim.lease_token,
+                Message.Status.SENDING.value,
+            ],
+        )
+        updated = cursor.rowcount
+    if updated != 1:
+        logger.warning("late outcome for %s ignored: lease taken over", claim.message_id)
+        return "stale"
+    return Message.Status.SENT
 
 
 def deliver_due_messages(limit: int = 100, *, now: dt.datetime | None = None) -> dict[str, int]:

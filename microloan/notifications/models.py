@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.sql import PreparedInsert
 
 MESSAGE_ID_PREFIX = "msg"
 LANGUAGES = (("zh-hans", _("Simplified Chinese")), ("en", _("English")))
@@ -116,7 +117,7 @@ class Message(models.Model):
         return self.public_id
 
 
-class ProviderRecord(models.Model):
+class ProviderRecord(PreparedInsert, models.Model):
     """What a file provider was handed, one row per call (also a line in its JSON-lines file).
 
     ``idempotency_key`` is the message public id: a message handed over twice (a worker died

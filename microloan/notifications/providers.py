@@ -25,6 +25,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from microloan.kernel.sql import select_values
+
 from .models import Channel, ProviderRecord
 
 
@@ -67,6 +69,7 @@ class FileProvider:
         self.channel = channel
         self._lock = threading.Lock()
         self._failures: list[DeliveryFailed] = []
+        self._made: Path | None = None  # the outbox directory, once made
 
     def fail_next(self, times: int = 1, *, reason: str = "simulated outage", permanent=False):
         """Make the next ``times`` sends raise DeliveryFailed (tests, drills)."""
@@ -81,13 +84,17 @@ class FileProvider:
         with self._lock:
             if self._failures:
                 raise self._failures.pop(0)
-        first = (
-            ProviderRecord.objects.filter(idempotency_key=outgoing.idempotency_key)
-            .order_by("id")
-            .first()
+        # Prepared SQL: one look-up and one insert per message sent.
+        first = select_values(
+            ProviderRecord,
+            ["provider_message_id"],
+            '"idempotency_key" = %s',
+            [outgoing.idempotency_key],
+            order_by='"id"',
+            limit=1,
         )
-        provider_id = first.provider_message_id if first else f"file-{uuid.uuid4().hex}"
-        record = ProviderRecord.objects.create(
+        provider_id = first[0][0] if first else f"file-{uuid.uuid4().hex}"
+        record = ProviderRecord(
             channel=outgoing.channel,
             idempotency_key=outgoing.idempotency_key,
             provider_message_id=provider_id,
@@ -95,8 +102,9 @@ class FileProvider:
             language=outgoing.language,
             subject=outgoing.subject,
             body=outgoing.body,
-            duplicate=first is not None,
+            duplicate=bool(first),
         )
+        record.save()
         self._append(
             {
                 **asdict(outgoing),
@@ -109,7 +117,9 @@ class FileProvider:
 
     def _append(self, line: dict) -> None:
         directory = outbox_dir()
-        directory.mkdir(parents=True, exist_ok=True)
+        if directory != self._made:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._made = directory
         with open(directory / f"{self.channel}.jsonl", "a", encoding="utf-8") as file:
             file.write(json.dumps(line, ensure_ascii=False) + "\n")
 
