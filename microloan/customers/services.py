@@ -34,7 +34,7 @@ from microloan.kernel.ids import new_public_id
 from microloan.kernel.masking import mask_value
 from microloan.kernel.money import to_yuan_str
 from microloan.kernel.services import get_business_date
-from microloan.kernel.sql import select_values
+from microloan.kernel.sql import select_one, select_values
 
 from .crypto import blind_index
 from .models import CONSENT_ID_PREFIX, PUBLIC_ID_PREFIX, Consent, Customer, PersonalDataAccess
@@ -391,10 +391,12 @@ def _grant(
     channel: str,
     client_ip: str | None,
 ) -> Consent:
-    active = (
-        Consent.objects.select_for_update()
-        .filter(customer=customer, purpose=purpose, withdrawn_at__isnull=True)
-        .first()
+    active = select_one(  # prepared SQL: every registration grants two or three
+        Consent,
+        '"customer_id" = %s AND "purpose" = %s AND "withdrawn_at" IS NULL',
+        [customer.pk, purpose],
+        order_by='"id"',
+        lock=True,
     )
     if active is not None and active.text_version == text_version:
         return active  # granting again what is in force changes nothing
@@ -402,7 +404,7 @@ def _grant(
     if active is not None:
         active.withdrawn_at, active.end_reason = now, Consent.EndReason.SUPERSEDED
         active.save(update_fields=["withdrawn_at", "end_reason"])
-    consent = Consent.objects.create(
+    consent = Consent(
         public_id=new_public_id(CONSENT_ID_PREFIX),
         customer=customer,
         purpose=purpose,
@@ -411,6 +413,7 @@ def _grant(
         channel=channel[:32],
         ip_address=_ip_or_none(client_ip),
     )
+    consent.save(force_insert=True)
     record_audit(
         actor=actor,
         action="consent.granted",

@@ -25,7 +25,7 @@ from microloan.kernel.services import get_business_date
 from microloan.kernel.sql import select_one, select_values
 from microloan.lending.models import CreditLine, Instalment
 from microloan.lending.services.common import line_not_found
-from microloan.lending.services.product_terms import attach_line_version
+from microloan.lending.services.product_terms import attach_product_version
 from microloan.lending.services.queries import line_apr, loan_apr, loan_detail
 
 from ..models import CONTRACT_ID_PREFIX, Contract, Kind, Language
@@ -158,7 +158,7 @@ def create_line_agreement(*, actor: Actor, line_id: str) -> Contract:
     line = select_one(CreditLine, '"public_id" = %s', [str(line_id)[:60]])
     if line is None:
         raise line_not_found(line_id)
-    attach_line_version(line)
+    attach_product_version(line)
     language, consents = _line_facts(line.customer_id)
     product = line.product_version.terms()
     terms = {

@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from microloan.kernel.services import get_business_date
+from microloan.kernel.sql import select_one
 
 from ..models import RATE_SCALE, CreditLine, Loan, MakerCheckerRequest
+from .product_terms import attach_product_version
 
 # Regulatory cap on consumer credit per borrower, across all open lines (200,000.00 CNY).
 TOTAL_CREDIT_CAP = 20_000_000
@@ -108,13 +110,12 @@ def get_line(actor: Actor, line_id: str, *, lock: bool = False) -> CreditLine:
 
 def get_loan(actor: Actor, loan_id: str) -> Loan:
     """The loan ``loan_id`` (no lock); a borrower finds only their own (else 404)."""
-    loan = (
-        Loan.objects.select_related("line", "product_version")
-        .filter(public_id=str(loan_id)[:60])
-        .first()
-    )
+    # Prepared SQL and the cached product version: payments, repayments and pages ask often.
+    loan = select_one(Loan, '"public_id" = %s', [str(loan_id)[:60]])
     if loan is None or (actor.kind == "borrower" and loan.customer_id != actor.id):
         raise loan_not_found(loan_id)
+    loan.line = select_one(CreditLine, '"id" = %s', [loan.line_id])
+    attach_product_version(loan)
     return loan
 
 
@@ -136,15 +137,17 @@ def visible_loan(actor: Actor, loan_id: str) -> Loan:
 
 def lock_loan_and_line(actor: Actor, loan_id: str) -> tuple[Loan, CreditLine]:
     """Lock the loan's line, then the loan (the documented lock order), and return both fresh."""
-    found = get_loan(actor, loan_id)
-    line = CreditLine.objects.select_for_update().get(pk=found.line_id)
-    loan = (
-        Loan.objects.select_for_update(of=("self",))
-        .select_related("product_version")
-        .get(pk=found.pk)
-    )
+    found = select_one(Loan, '"public_id" = %s', [str(loan_id)[:60]], fields=_OWNER)
+    if found is None or (actor.kind == "borrower" and found.customer_id != actor.id):
+        raise loan_not_found(loan_id)
+    line = select_one(CreditLine, '"id" = %s', [found.line_id], lock=True)
+    loan = select_one(Loan, '"id" = %s', [found.pk], lock=True)
+    attach_product_version(loan)
     loan.line = line
     return loan, line
+
+
+_OWNER = ("line_id", "customer_id")
 
 
 def require_loan_active(loan: Loan) -> None:

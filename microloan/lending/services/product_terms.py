@@ -75,16 +75,17 @@ def check_line_rate(terms: ProductTerms, daily_rate: Decimal, grade: str) -> Non
         rate_for_grade(terms, grade)
 
 
-def attach_line_version(line) -> ProductVersion:
-    """Set ``line.product_version`` from the per-process cache (one plain-SQL look-up of the
-    version's public id instead of loading the version and its product)."""
+def attach_product_version(obj) -> ProductVersion:
+    """Set ``obj.product_version`` (a line's or a loan's: a version that has lent) from the
+    per-process cache: one plain-SQL look-up of the version's public id instead of loading the
+    version and its product."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {quote('public_id')} FROM {quote(ProductVersion._meta.db_table)}"
             f" WHERE {quote('id')} = %s",
-            [line.product_version_id],
+            [obj.product_version_id],
         )
         (public_id,) = cursor.fetchone()
-    line.product_version = version = approved_version(public_id)
+    obj.product_version = version = approved_version(public_id)
     return version

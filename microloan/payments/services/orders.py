@@ -40,6 +40,7 @@ from microloan.kernel.errors import (
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.masking import mask_card
 from microloan.kernel.services import get_business_date
+from microloan.kernel.sql import select_one
 from microloan.lending.models import CreditLine, Loan
 from microloan.lending.services import drawdowns, repayments
 
@@ -95,7 +96,8 @@ def log_event(
 
 
 def lock_order(order_id: str) -> PaymentOrder:
-    order = PaymentOrder.objects.select_for_update().filter(public_id=str(order_id)[:60]).first()
+    # Prepared SQL: every send and every bank answer locks its order.
+    order = select_one(PaymentOrder, '"public_id" = %s', [str(order_id)[:60]], lock=True)
     if order is None:
         raise order_not_found(order_id)
     return order
@@ -103,7 +105,9 @@ def lock_order(order_id: str) -> PaymentOrder:
 
 def _card_of(customer_id: str) -> tuple[str, str]:
     """(masked card, blind index) of the customer's bank card; ("", "") if unknown."""
-    customer = Customer.objects.filter(public_id=customer_id).first()
+    customer = select_one(
+        Customer, '"public_id" = %s', [customer_id], fields=("bank_card_number", "bank_card_index")
+    )
     if customer is None:
         return "", ""
     return mask_card(customer.bank_card_number), customer.bank_card_index
@@ -267,15 +271,15 @@ def send_orders(order_ids: list[str], *, channel: PaymentChannel | None = None) 
 
 def _refusal_before_send(order: PaymentOrder) -> tuple[str, str] | None:
     """(new status, code) when the order must not go to the bank at all."""
-    loan = Loan.objects.filter(public_id=order.loan_id).only("status", "line_id").first()
+    loan = select_one(Loan, '"public_id" = %s', [order.loan_id], fields=("status", "line_id"))
     if loan is None:
         return Status.FAILED, "loan_not_found"
     if order.kind == Kind.DISBURSEMENT:
         if loan.status != Loan.Status.PENDING_DISBURSEMENT:
             return Status.CANCELLED, "loan_not_pending"
-        line_status = CreditLine.objects.filter(pk=loan.line_id).values_list("status", flat=True)
-        if line_status.first() in (CreditLine.Status.FROZEN, CreditLine.Status.CLOSED):
-            return Status.FAILED, f"line_{line_status.first()}"
+        line = select_one(CreditLine, '"id" = %s', [loan.line_id], fields=("status",))
+        if line.status in (CreditLine.Status.FROZEN, CreditLine.Status.CLOSED):
+            return Status.FAILED, f"line_{line.status}"
     elif loan.status != Loan.Status.ACTIVE:
         return Status.CANCELLED, "loan_not_repayable"
     if not order.card_index:
@@ -285,7 +289,12 @@ def _refusal_before_send(order: PaymentOrder) -> tuple[str, str] | None:
 
 def _card_number(order: PaymentOrder) -> str | None:
     """The plain card number to send, if the customer's card is still the order's card."""
-    customer = Customer.objects.filter(public_id=order.customer_id).first()
+    customer = select_one(
+        Customer,
+        '"public_id" = %s',
+        [order.customer_id],
+        fields=("bank_card_number", "bank_card_index"),
+    )
     if customer is None or customer.bank_card_index != order.card_index:
         return None
     return customer.bank_card_number
