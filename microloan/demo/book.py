@@ -45,6 +45,7 @@ from microloan.accounts.roles import (
 )
 from microloan.batch.services import run_eod
 from microloan.collections.models import CollectionCase, ContactAttempt, PromiseToPay
+from microloan.contracts.signing import ensure_signing_keys
 from microloan.customers.demo import demo_people
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError
@@ -58,7 +59,7 @@ from microloan.payments.models import PaymentOrder
 from . import onboarding, servicing
 from .staff import role_actor
 
-DEMO_CUSTOMERS = 400
+DEMO_CUSTOMERS = 3000
 DEMO_DAYS = 151  # 2026-01-01 to 2026-05-31: five month-ends
 # The reviewers stop working this many days before the end, so the queues have cases in them.
 INITIAL_QUEUE_DAYS, FINAL_QUEUE_DAYS = 2, 4
@@ -177,6 +178,9 @@ class Book:
 
     def open_first_loan(self, plan: onboarding.Plan, line_id: str, today: dt.date) -> None:
         self.opened.add(plan.customer_id)
+        self.month["lines"] += 1
+        if not plan.takes_up:
+            return  # holds the line (its agreement unsigned) and never draws
         onboarding.sign_line_agreement(plan, line_id)
         loan = onboarding.draw_and_sign(plan, line_id, plan.amount)
         if loan is not None:
@@ -240,7 +244,8 @@ class Book:
         open_cases = CollectionCase.objects.filter(status=CollectionCase.Status.OPEN).count()
         self.stdout.write(
             f"  {day:%Y-%m}: {m['registered']} registered, {m['applications']} applications, "
-            f"{m['decisions']} reviewed, {m['loans']} loans paid out, {m['debits']} auto-debits "
+            f"{m['decisions']} reviewed, {m['lines']} lines granted, {m['loans']} loans paid out, "
+            f"{m['debits']} auto-debits "
             f"({m['debit_failures']} failed), {m['hand_payments']} paid by hand, "
             f"{m['payoffs']} paid off, {m['contacts']} contacts, {open_cases} open cases, "
             f"{m['breaks']} settlement breaks, {m['messages']} messages sent "
@@ -281,7 +286,12 @@ def build_book(stdout, *, customers: int = DEMO_CUSTOMERS, days: int = DEMO_DAYS
         return False
     stdout.write(f"Demo book: {customers} people over {days} business days from {initial}")
     started = time.perf_counter()
-    Book(customers=customers, days=days, stdout=stdout).run()
+    ensure_signing_keys()  # made (and said) now, while DEBUG is as set
+    # A batch job: Django's debug cursor would format and keep every one of its statements.
+    # Its days have no time of day: reminders go out on their simulated day, whatever hour the
+    # build runs at (outside 09:00-20:00 they would wait for a morning the book never has).
+    with override_settings(DEBUG=False, NOTIFICATIONS_ALLOWED_HOURS="00:00-23:59:59.999999"):
+        Book(customers=customers, days=days, stdout=stdout).run()
     stdout.write(book_summary())
     stdout.write(f"Demo book built in {time.perf_counter() - started:.1f} s")
     return True

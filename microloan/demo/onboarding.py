@@ -32,6 +32,9 @@ REVIEW_SHARE = 0.25  # applications whose face match is unsure: a person must lo
 LOW_INCOME_SHARE = 0.08  # declare an income under the admission floor: rejected automatically
 LOW_INCOME_FEN = 200_000
 LAST_DAYS, LAST_DAYS_SHARE = 5, 0.07
+# Like a pre-approved line shown in an app, most lines granted are not drawn on while the book
+# runs; those who do draw at once.
+TAKE_UP_SHARE = 0.25
 TERMS = (5, 5, 10, 10, 10, 20)
 METHODS = ("equal_instalment",) * 6 + ("equal_principal",) * 2 + ("interest_first", "bullet")
 S = ApplicationState
@@ -54,6 +57,7 @@ class Plan:
     term: int
     method: str
     redraw_after: int | None  # days after the first loan's payout; None: one loan only
+    takes_up: bool  # draws a first loan as soon as the line is granted
     customer_id: str = ""
 
 
@@ -80,6 +84,7 @@ def make_plan(index: int, person: dict, rng: random.Random, *, days: int) -> Pla
         term=term,
         method=method,
         redraw_after=rng.randrange(25, 70) if rng.random() < 0.3 else None,
+        takes_up=rng.random() < TAKE_UP_SHARE,
     )
 
 

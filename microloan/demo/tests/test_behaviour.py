@@ -84,3 +84,14 @@ def test_prepayer_pays_off_on_its_day_only():
     borrower = _borrower(Profile.PREPAYER, prepay=40)
     assert [d for d in range(100) if prepays_today(borrower, days_on_book=d)] == [40]
     assert not prepays_today(_borrower(Profile.PUNCTUAL), days_on_book=40)
+
+
+def test_plans_take_up_a_quarter_of_lines_and_most_people_apply():
+    from microloan.demo.onboarding import TAKE_UP_SHARE, make_plan
+
+    rng = random.Random(11)
+    person = {"phone": "13900000000", "device_id": "d"}
+    plans = [make_plan(n, person, rng, days=151) for n in range(4000)]
+    assert sum(plan.takes_up for plan in plans) / 4000 == pytest.approx(TAKE_UP_SHARE, abs=0.03)
+    assert sum(plan.applies for plan in plans) / 4000 == pytest.approx(0.95, abs=0.02)
+    assert all(0 <= plan.arrival < 151 for plan in plans)
