@@ -188,7 +188,9 @@ class Instalment(models.Model):
         verbose_name = _("instalment")
         ordering = ["loan_id", "number"]
         indexes = [
-            models.Index(fields=["due_date", "status"], name="instalment_due_status"),
+            # The loan id last: end of day's per-day steps seek a day's instalments of one
+            # partition (a loan id range) in the index alone, without visiting other partitions'.
+            models.Index(fields=["due_date", "status", "loan"], name="instalment_due_status_loan"),
             # "the loan's next instalment after date X" (end of day's mark_due): without it,
             # PostgreSQL may walk the due-date index for every loan falling due.
             models.Index(fields=["loan", "due_date"], name="instalment_loan_due"),
