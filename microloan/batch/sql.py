@@ -127,3 +127,11 @@ def bucket_case(dpd: str = "dpd") -> str:
 
 def in_partition(lo: int, hi: int, column: str = "id") -> str:
     return f"{column} >= {int(lo)} AND {column} < {int(hi)}"
+
+
+def fetch_rows(sql: str, chunk: int = 2000) -> Iterator[tuple]:
+    """The rows of ``sql`` (built from literals only), fetched ``chunk`` at a time."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(chunk):
+            yield from rows

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from microloan.batch.registry import StepContext
+from microloan.batch.sql import date_literal, fetch_rows, in_partition
 from microloan.lending.models import Instalment, Loan
 
 from . import defaults as t
@@ -103,6 +104,10 @@ def write_reminders(ctx: StepContext) -> int:
     return insert_new_messages(messages)
 
 
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
 def _reminder_rows(ctx: StepContext, read_on: dt.date) -> list[tuple]:
     """(loan id, customer id, instalment number, due date, amount left) to remind of."""
     default, policies = reminder_offsets()
@@ -110,36 +115,31 @@ def _reminder_rows(ctx: StepContext, read_on: dt.date) -> list[tuple]:
     if not every_offset:
         return []
     due_dates = [read_on + dt.timedelta(days=days) for days in sorted(every_offset)]
+    # Plain SQL, instalments first (CROSS JOIN keeps SQLite's order): the day's instalments of
+    # the partition straight from the (due date, status, loan) index, then their loans by key.
+    # Loans first made SQLite probe every loan of the partition once per offset.
+    loan, instalment = Loan._meta.db_table, Instalment._meta.db_table
+    dates = ", ".join(date_literal(day) for day in due_dates)
+    states = ", ".join(f"'{status}'" for status in OPEN_INSTALMENT)
     found = (
-        Instalment.objects.filter(
-            loan_id__gte=ctx.partition.lo,
-            loan_id__lt=ctx.partition.hi,
-            loan__status=Loan.Status.ACTIVE,
-            due_date__in=due_dates,
-            status__in=OPEN_INSTALMENT,
-        )
-        .order_by("loan_id", "due_date")
-        .values_list(
-            "loan__public_id",
-            "loan__customer_id",
-            "loan__product_code",
-            "number",
-            "due_date",
-            "principal",
-            "interest",
-            "penalty",
-            "paid_principal",
-            "paid_interest",
-            "paid_penalty",
-            "loan__unapplied_balance",
-            "loan__overdue_principal",
-            "loan__overdue_interest",
-            "loan__penalty_receivable",
+        (loan_id, customer_id, product, number, _as_date(due_date), *amounts)
+        for loan_id, customer_id, product, number, due_date, *amounts in fetch_rows(
+            f"""
+            SELECT l.public_id, l.customer_id, l.product_code, i.number, i.due_date,
+                   i.principal, i.interest, i.penalty,
+                   i.paid_principal, i.paid_interest, i.paid_penalty, l.unapplied_balance,
+                   l.overdue_principal, l.overdue_interest, l.penalty_receivable
+            FROM {instalment} i CROSS JOIN {loan} l
+            WHERE i.due_date IN ({dates}) AND i.status IN ({states})
+              AND {in_partition(ctx.partition.lo, ctx.partition.hi, "i.loan_id")}
+              AND l.id = i.loan_id AND l.status = '{Loan.Status.ACTIVE}'
+            ORDER BY i.loan_id, i.due_date
+            """
         )
     )
     rows = []
     held_by_loan: dict[str, int] = {}
-    for loan_id, customer_id, product, number, due_date, *amounts in found.iterator(2000):
+    for loan_id, customer_id, product, number, due_date, *amounts in found:
         principal, interest, penalty, paid_principal, paid_interest, paid_penalty = amounts[:6]
         unapplied, overdue_principal, overdue_interest, penalty_owed = amounts[6:]
         left = principal + interest + penalty - paid_principal - paid_interest - paid_penalty
