@@ -9,9 +9,11 @@ class ContractsConfig(AppConfig):
 
     def ready(self) -> None:
         from microloan.backoffice.navigation import NAV_ITEMS
+        from microloan.batch.registry import eod_steps, register_hook
         from microloan.kernel import events
 
         from . import handlers
+        from .services.expiry import expire_offers_step
 
         events.subscribe("application.decided", handlers.on_application_decided)
         events.subscribe("loan.drawn", handlers.on_loan_drawn)
@@ -22,3 +24,6 @@ class ContractsConfig(AppConfig):
         ):
             if entry not in NAV_ITEMS:
                 NAV_ITEMS.append(entry)
+        # Non-partitioned: the few loans still waiting for a signature, whatever their id.
+        if "contracts.expire_offers" not in {step.name for step in eod_steps()}:
+            register_hook("early_warning", name="contracts.expire_offers", run=expire_offers_step)

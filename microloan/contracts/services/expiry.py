@@ -1,0 +1,55 @@
+"""Loan offers left unsigned past their time: the loan is cancelled, the line's room given back.
+
+A drawdown holds its amount of the line from the moment it is made, and its contract may be
+signed for ``offer_ttl()`` (30 minutes by default). An offer never signed would hold that room
+for ever. End of day (the non-partitioned hook ``contracts.expire_offers``: pending loans are
+few) cancels each such loan through lending's ``cancel_pending_loan``, which gives the room back
+and publishes ``loan.cancelled``; this app's subscriber then voids the contract. A rerun finds
+nothing left to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from microloan.kernel.actors import Actor
+from microloan.kernel.errors import DomainError
+from microloan.lending.services.drawdowns import cancel_pending_loan
+
+from ..models import Contract, Kind
+
+logger = logging.getLogger(__name__)
+REASON = "offer_expired"
+
+
+def expire_unsigned_offers(*, actor: Actor, now: dt.datetime | None = None) -> int:
+    """Cancel every loan whose contract offer expired unsigned (as of ``now``); returns how
+    many. A loan lending will not cancel (its money left meanwhile) is logged and left."""
+    actor.require_staff()
+    now = now or timezone.now()
+    loan_ids = list(
+        Contract.objects.filter(
+            kind=Kind.LOAN, status=Contract.Status.PENDING, offer_expires_at__lte=now
+        )
+        .order_by("id")
+        .values_list("loan_id", flat=True)
+    )
+    cancelled = 0
+    for loan_id in loan_ids:
+        try:
+            with transaction.atomic():  # one refusal leaves the others' cancellations standing
+                cancel_pending_loan(actor=actor, loan_id=loan_id, reason=REASON)
+        except DomainError as refusal:
+            logger.warning("expired offer of loan %s left: %s", loan_id, refusal.code)
+            continue
+        cancelled += 1
+    return cancelled
+
+
+def expire_offers_step(ctx) -> int:
+    """The end-of-day hook (``batch.registry.StepContext``)."""
+    return expire_unsigned_offers(actor=ctx.actor)
