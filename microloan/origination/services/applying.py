@@ -5,11 +5,12 @@
 1. checks of the input, every problem at once (``intake``), the consents needed, the minimum
    age (a minor cannot contract), a device already at its velocity limit and a second open
    application — all refused with a 4xx before anything is written;
-2. admission (``admission.evaluate_admission`` on the active policy) and the risk chain
-   (``risk.services.assess_application``: identity → fraud → scorecard → decision → risk
-   level), outside a transaction of ours: the identity provider is a remote call;
-3. one transaction: the application with its transitions (submitted → checks_running →
-   outcome), the consents given with it, the audit records and, by outcome:
+2. admission (``admission.evaluate_admission`` on the active policy) and the identity
+   provider's answers, outside any transaction: the provider is a remote call;
+3. one transaction: the risk chain stored (``risk.services.assess_application``: identity →
+   fraud → scorecard → decision → risk level), the application with its transitions
+   (submitted → checks_running → outcome), the consents given with it, the audit records
+   and, by outcome:
    auto_approve → a credit line opened (``lending.services.lines.open_credit_line``) and
    state ``auto_approved``; auto_reject → ``auto_rejected`` with the reasons; manual_review →
    ``initial_review``, queued with its SLA. A final decision publishes ``application.decided``.
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -43,6 +44,7 @@ from microloan.risk.decision import AUTO_APPROVE, AUTO_REJECT
 from microloan.risk.models import ApplicationEvent
 from microloan.risk.services import RiskAssessment, active_ruleset, assess_application
 from microloan.risk.services.blacklist import blacklisted_kinds
+from microloan.risk.services.identity import ask_identity_provider
 
 from ..admission import AdmissionFacts, AdmissionResult, age_on, evaluate_admission
 from ..models import (
@@ -180,9 +182,15 @@ def _features(
 class _Checked:
     clean: CleanApplication
     admission: AdmissionResult
-    assessment: RiskAssessment
     policy_version: int
     thresholds: dict[str, int]
+    risk_request: dict[str, Any]  # assess_application's arguments, the provider's answers in
+    assessment: RiskAssessment | None = None
+
+    def assessed(self) -> _Checked:
+        """With the risk chain run and stored: inside the transaction that keeps the
+        application, so the two commit together (one commit, not two)."""
+        return replace(self, assessment=assess_application(**self.risk_request))
 
 
 def _run_checks(
@@ -196,7 +204,9 @@ def _run_checks(
     today: dt.date,
     resubmitting: Application | None,
 ) -> _Checked:
-    """Everything before the write: refusals at the door, admission, the risk chain."""
+    """Everything before the write: refusals at the door, admission, and the identity
+    provider's answers (a remote call: never inside a transaction). The risk chain runs
+    later, in the transaction (``_Checked.assessed``)."""
     clean = validate_application(data, customer=customer, today=today)
     if clean.consents and actor.kind == "staff":
         actor.require("customers.add_consent")  # staff record consents given on paper
@@ -241,7 +251,10 @@ def _run_checks(
         thresholds,
         on=today,
     )
-    assessment = assess_application(
+    risk_request = dict(
+        answers=ask_identity_provider(
+            name=clean.name, id_number=clean.id_number, face_token=clean.face_token
+        ),
         subject=subject,
         name=clean.name,
         id_number=clean.id_number,
@@ -257,7 +270,7 @@ def _run_checks(
         customer_ref=customer.public_id,
         at=now,
     )
-    return _Checked(clean, admission, assessment, policy.version, thresholds)
+    return _Checked(clean, admission, policy.version, thresholds, risk_request)
 
 
 def _fill(application: Application, checked: _Checked, *, ip: str) -> None:
@@ -421,8 +434,9 @@ def apply_for_credit(
         submitted_on=today,
         submitted_by=actor.label[:170],
     )
-    _fill(application, checked, ip=ip)
     with transaction.atomic():
+        checked = checked.assessed()
+        _fill(application, checked, ip=ip)
         steps = [
             transition(application, S.SUBMITTED, actor=actor, at=now),
             transition(application, S.CHECKS_RUNNING, actor=SYSTEM_ACTOR, at=now),
@@ -459,6 +473,7 @@ def resubmit_application(
         application = get_application(actor, application_id, lock=True)
         if application.state != S.RETURNED:
             raise _not_returned(application)
+        checked = checked.assessed()
         before = {"state": application.state, "attempt": application.attempt}
         application.attempt += 1
         application.submitted_at, application.submitted_on = now, today

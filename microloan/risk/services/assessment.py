@@ -33,7 +33,12 @@ from ..identity import IdentityRecord, identity_consistency, normalise_name
 from ..models import SUBJECT_MAX_LENGTH, ApplicationEvent
 from ..scorecard import ScoreResult, score_applicant
 from .blacklist import blacklisted_kinds
-from .identity import IdentityOutcome, ask_identity_provider, store_identity_checks
+from .identity import (
+    IdentityAnswers,
+    IdentityOutcome,
+    ask_identity_provider,
+    store_identity_checks,
+)
 from .rulesets import active_ruleset
 from .scorecards import active_scorecard, scorecard_artifact
 
@@ -290,9 +295,12 @@ def assess_application(
     face_token: str = "",
     customer_ref: str = "",
     at: dt.datetime | None = None,
+    answers: IdentityAnswers | None = None,
 ) -> RiskAssessment:
-    """The risk assessment of one application (see the module doc). Call it outside a
-    transaction: the identity provider is asked first, then everything is stored in one.
+    """The risk assessment of one application (see the module doc). Without ``answers`` the
+    identity provider is asked first, so call it outside a transaction; with the answers asked
+    beforehand (``ask_identity_provider``) it may run inside the caller's, which then stores
+    the assessment together with its own change.
 
     ``features`` are the scorecard's characteristics (the expert card's: age,
     monthly_income_fen, years_employed, education, marital_status, credit_utilisation,
@@ -300,7 +308,8 @@ def assess_application(
     monthly_income_fen also feed the impossible-data rules and the limit.
     """
     keys = subject_keys(name=name, id_number=id_number, phone=phone, card_number=card_number)
-    answers = ask_identity_provider(name=name, id_number=id_number, face_token=face_token)
+    if answers is None:
+        answers = ask_identity_provider(name=name, id_number=id_number, face_token=face_token)
     with transaction.atomic():
         event = record_application_event(
             subject=subject,
