@@ -196,6 +196,9 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 
 # Idempotency keys are kept at least this long (api).
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
+# Days after a promise's date in which a payment still keeps it (the bank's answer to
+# the due date's auto-debit posts the next day).
+COLLECTIONS_PROMISE_GRACE_DAYS = int(os.environ.get("COLLECTIONS_PROMISE_GRACE_DAYS", "1"))
 
 LOGGING = {
     "version": 1,

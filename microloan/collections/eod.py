@@ -19,6 +19,9 @@ nothing. ``collections.assign`` (not partitioned) then gives unassigned cases to
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -201,14 +204,32 @@ def open_cases(ctx: StepContext, strategies: dict) -> int:
     return len(loans)
 
 
+def promise_grace_days() -> int:
+    """``COLLECTIONS_PROMISE_GRACE_DAYS`` (0–5, default 1): a payment posted this many days
+    after a promise's date still keeps it. The auto-debit ordered on a due date is answered by
+    the bank overnight and posts the next business day; without a day of grace a borrower who
+    promised to pay on the due date, and did through that debit, would be judged broken."""
+    return min(max(int(getattr(settings, "COLLECTIONS_PROMISE_GRACE_DAYS", 1)), 0), 5)
+
+
+def _days_after(column: str, days: int) -> str:
+    if connection.vendor == "sqlite":
+        return f"date({column}, '+{int(days)} day')"
+    return f"({column} + {int(days)})"
+
+
 def judge_promises(ctx: StepContext) -> int:
-    """Kept: repaid since ``made_on`` (up to its date) ≥ amount. Broken: its date ≤ D, not kept."""
+    """Kept: repaid since ``made_on`` (up to its date plus the grace days) ≥ amount. Broken:
+    its date plus the grace days ≤ D, not kept."""
+    grace = promise_grace_days()
     day = date_literal(ctx.business_date)
+    last_day = date_literal(ctx.business_date - dt.timedelta(days=grace))
     scope = f"status = 'pending' AND {in_partition(ctx.partition.lo, ctx.partition.hi, 'loan_id')}"
     _execute(
         f"UPDATE {PROMISE} SET paid_amount = (SELECT COALESCE(SUM(t.amount), 0) FROM {TXN} t"
         f" WHERE t.loan_id = {PROMISE}.loan_id AND t.kind IN ({REPAYMENT_KINDS_SQL})"
-        f" AND t.business_date >= {PROMISE}.made_on AND t.business_date <= {PROMISE}.due_date)"
+        f" AND t.business_date >= {PROMISE}.made_on"
+        f" AND t.business_date <= {_days_after(f'{PROMISE}.due_date', grace)})"
         f" WHERE {scope}"
     )
     kept = _execute(
@@ -217,7 +238,7 @@ def judge_promises(ctx: StepContext) -> int:
     )
     broken = _execute(
         f"UPDATE {PROMISE} SET status = 'broken', judged_on = {day}"
-        f" WHERE {scope} AND due_date <= {day} AND paid_amount < amount"
+        f" WHERE {scope} AND due_date <= {last_day} AND paid_amount < amount"
     )
     return kept + broken
 

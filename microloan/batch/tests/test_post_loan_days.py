@@ -24,7 +24,7 @@ Checked every day:
     instalment left overdue;
 (c) a collection case open exactly for the loans with dpd ≥ 1, in the bucket of their dpd,
     every bucket entry in its history, closed (cured / paid_off) the day the arrears are paid;
-(d) promises pending until their date and judged kept / broken on it;
+(d) promises pending until their date, judged kept on it, broken after its grace day;
 (e) the loan sub-ledger reconciles with the general ledger and the trial balance balances,
     after end of day and again after the payments are posted;
 and (f) the audit chain verifies at the end.
@@ -44,6 +44,7 @@ from microloan.audit.services import verify_audit_chain
 from microloan.batch.models import EodCheckpoint, EodRun
 from microloan.batch.services import BATCH_ACTOR, run_eod
 from microloan.collections.domain import case_bucket
+from microloan.collections.eod import promise_grace_days
 from microloan.collections.models import BucketChange, CollectionCase, PromiseToPay
 from microloan.collections.services.contacts import make_promise
 from microloan.customers.testing import make_customer
@@ -325,15 +326,18 @@ class Servicing:
         self.held_yesterday = held
 
     def check_promises(self, day: dt.date) -> None:
-        """(d) pending until their date; judged on it: kept if paid, broken if not."""
+        """(d) pending until their date; kept on it if paid; broken when the grace days after
+        it (a debit ordered on the date posts the next day) passed unpaid."""
+        grace = dt.timedelta(days=promise_grace_days())
         for name, made in self.promises.items():
             promise = PromiseToPay.objects.get(pk=made.pk)
-            if day < promise.due_date:
+            behaviour = next(p.behaviour for p in self.book if p.name == name)
+            judged = promise.due_date if behaviour == h.KEEPS_PROMISE else promise.due_date + grace
+            if day < judged:
                 assert promise.status == PromiseToPay.Status.PENDING, (day, name)
                 continue
-            behaviour = next(p.behaviour for p in self.book if p.name == name)
             wanted = "kept" if behaviour == h.KEEPS_PROMISE else "broken"
-            assert (promise.status, promise.judged_on) == (wanted, promise.due_date), (day, name)
+            assert (promise.status, promise.judged_on) == (wanted, judged), (day, name)
 
     def check_books(self, label: str) -> None:
         """(e) sub-ledger = general ledger per product and account; debits = credits."""

@@ -13,7 +13,7 @@ from microloan.batch.services import BATCH_ACTOR
 from microloan.customers.models import Customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, DomainError, ValidationFailed
-from microloan.kernel.services import get_business_date
+from microloan.kernel.services import advance_business_date, get_business_date
 from microloan.lending.services.repayments import repay
 
 from ..models import ContactAttempt, PromiseToPay, RefusedContactAttempt
@@ -231,8 +231,44 @@ def test_promise_broken_after_its_date_pending_before(worked_case, collector):
     run_hook(due - dt.timedelta(days=1))
     broken.refresh_from_db()
     assert (broken.status, broken.paid_amount) == ("pending", 29_999)
+    run_hook(due)  # its date: a payment may still post tomorrow (one grace day)
+    broken.refresh_from_db()
+    assert broken.status == "pending"
+    after = due + dt.timedelta(days=1)
+    run_hook(after)
+    broken.refresh_from_db()
+    assert (broken.status, broken.judged_on) == ("broken", after)
+    run_hook(after)  # rerun: judged once
+    assert PromiseToPay.objects.get().judged_on == after
+
+
+def test_a_payment_posted_the_day_after_the_date_keeps_the_promise(worked_case, collector):
+    """The due date's auto-debit is answered overnight and posts the next business day."""
+    today = get_business_date()
+    due = today + dt.timedelta(days=1)
+    kept = promise(collector, worked_case, 30_000, due)
+    run_hook(due)
+    kept.refresh_from_db()
+    assert kept.status == "pending"
+    after = due + dt.timedelta(days=1)
+    for day in (today, due):
+        advance_business_date(expected_current=day)
+    repay(
+        actor=BATCH_ACTOR,
+        loan_id=worked_case.loan.public_id,
+        amount=30_000,
+        business_date=after,
+        source_ref="test:ptp:debit",
+    )
+    run_hook(after)
+    kept.refresh_from_db()
+    assert (kept.status, kept.paid_amount, kept.judged_on) == ("kept", 30_000, after)
+
+
+def test_without_grace_a_promise_is_broken_on_its_date(worked_case, collector, settings):
+    settings.COLLECTIONS_PROMISE_GRACE_DAYS = 0
+    due = get_business_date() + dt.timedelta(days=1)
+    broken = promise(collector, worked_case, 30_000, due)
     run_hook(due)
     broken.refresh_from_db()
     assert (broken.status, broken.judged_on) == ("broken", due)
-    run_hook(due)  # rerun: judged once
-    assert PromiseToPay.objects.get().judged_on == due
