@@ -201,3 +201,55 @@ def blind_index(kind: str, value: str, *, ring: KeyRing | None = None) -> str:
 
 
 BLIND_INDEX_LENGTH = 8 + 1 + 64
+
+
+# --- whole files (contract PDFs) ----------------------------------------------------------------
+
+FILE_MAGIC = b"MLENC1\n"
+
+
+def encrypt_bytes(data: bytes, *, context: str, ring: KeyRing | None = None) -> bytes:
+    """``data`` (a file) under the newest key: ``MLENC1\\n<key id>\\n<nonce><ciphertext+tag>``,
+    bound to ``context`` (the file's name) like a field value to its column."""
+    ring = ring or key_ring()
+    key_id = ring.current_key_id
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = ring.cipher(key_id).encrypt(nonce, data, _associated_data(key_id, context))
+    return FILE_MAGIC + key_id.encode("ascii") + b"\n" + nonce + sealed
+
+
+def is_encrypted_bytes(blob: bytes) -> bool:
+    return blob.startswith(FILE_MAGIC)
+
+
+def bytes_key_id(blob: bytes) -> str | None:
+    """The key id an encrypted file names (None if it is not one of ours)."""
+    if not is_encrypted_bytes(blob):
+        return None
+    key_id, sep, _rest = blob[len(FILE_MAGIC) :].partition(b"\n")
+    return key_id.decode("ascii", "replace") if sep else None
+
+
+def decrypt_bytes(blob: bytes, *, context: str, ring: KeyRing | None = None) -> bytes:
+    """The plaintext of ``encrypt_bytes``; ``FieldDecryptionError`` if it cannot be trusted."""
+    ring = ring or key_ring()
+    key_id = bytes_key_id(blob)
+    if key_id is None:
+        raise FieldDecryptionError(f"{context}: not an encrypted file.")
+    cipher = ring.cipher(key_id)
+    if cipher is None:
+        raise FieldDecryptionError(
+            f"{context}: encrypted with key {key_id!r}, which FIELD_ENCRYPTION_KEYS no longer"
+            " lists."
+        )
+    raw = blob[len(FILE_MAGIC) + len(key_id) + 1 :]
+    if len(raw) < NONCE_BYTES + TAG_BYTES:
+        raise FieldDecryptionError(f"{context}: the file is truncated.")
+    try:
+        return cipher.decrypt(
+            raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated_data(key_id, context)
+        )
+    except InvalidTag:
+        raise FieldDecryptionError(
+            f"{context}: the file encrypted with key {key_id!r} fails authentication."
+        ) from None

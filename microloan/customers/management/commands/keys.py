@@ -1,7 +1,8 @@
 """``microloan keys <subcommand>``: maintenance of the field encryption keys.
 
     microloan keys status              values per encryption key id, blind indexes per index key
-    microloan keys rotate              re-encrypt everything under the newest key
+    microloan keys rotate              re-encrypt everything (values, contract files) under the
+                                       newest key
     microloan keys reindex             rebuild blind indexes after the index key changed
     microloan keys init [--force]      development: contract-sealing CA and certificate
 
@@ -16,6 +17,7 @@ Each subcommand is a ``KeysSubcommand`` in ``SUBCOMMANDS``.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from microloan.customers.key_rotation import (
@@ -25,6 +27,16 @@ from microloan.customers.key_rotation import (
     reindex_blind_indexes,
     rotate_encryption_keys,
 )
+
+
+def _contract_files(*, dry_run: bool):
+    """The contract files' rotation (contracts stores its PDFs encrypted with these keys), or
+    None where the contracts app is not installed."""
+    if not apps.is_installed("microloan.contracts"):
+        return None
+    from microloan.contracts.storage import reencrypt_stored_files
+
+    return reencrypt_stored_files(dry_run=dry_run)
 
 
 class KeysSubcommand:
@@ -82,6 +94,11 @@ class Status(KeysSubcommand):
         for index in status.indexes:
             out.write(f"  {index.column}: current={index.current} stale={index.stale}")
         pending = []
+        files = _contract_files(dry_run=True)
+        if files is not None:
+            out.write(f"  contract files: {files.files} stored, {files.rewritten} on older keys")
+            if files.rewritten:
+                pending.append(f"{files.rewritten} contract files need `microloan keys rotate`")
         if status.values_to_rotate:
             pending.append(f"{status.values_to_rotate} values need `microloan keys rotate`")
         if status.indexes_to_rebuild:
@@ -105,6 +122,11 @@ class Rotate(KeysSubcommand):
     def run(self, command: BaseCommand, options: dict) -> None:
         report = rotate_encryption_keys(chunk_size=_checked_chunk_size(options))
         _write_report(command, report, "values re-encrypted")
+        files = _contract_files(dry_run=False)
+        if files is not None:
+            command.stdout.write(
+                f"  contract files: {files.files} stored, {files.rewritten} re-encrypted"
+            )
 
 
 class Reindex(KeysSubcommand):
