@@ -165,29 +165,33 @@ def decrypt_value(token: str, *, context: str, ring: KeyRing | None = None) -> s
     key_id = ciphertext_key_id(token)
     if key_id is None:
         raise FieldDecryptionError(f"{context}: the stored value is not an encrypted value (v1).")
+    body = token[len(CIPHERTEXT_VERSION) + len(key_id) + 2 :]
+    try:
+        raw = base64.b64decode(body.encode("ascii"), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise FieldDecryptionError(f"{context}: the stored value is not valid base64.") from None
+    return _open(ring, key_id, raw, context, "value").decode("utf-8")
+
+
+def _open(ring: KeyRing, key_id: str, raw: bytes, context: str, what: str) -> bytes:
+    """Decrypt ``raw`` (nonce, ciphertext, tag) sealed under ``key_id`` for ``context``."""
     cipher = ring.cipher(key_id)
     if cipher is None:
         raise FieldDecryptionError(
             f"{context}: encrypted with key {key_id!r}, which FIELD_ENCRYPTION_KEYS no longer"
             " lists. Put the key back (and run `microloan keys rotate` before removing it)."
         )
-    body = token[len(CIPHERTEXT_VERSION) + len(key_id) + 2 :]
-    try:
-        raw = base64.b64decode(body.encode("ascii"), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise FieldDecryptionError(f"{context}: the stored value is not valid base64.") from None
     if len(raw) < NONCE_BYTES + TAG_BYTES:
-        raise FieldDecryptionError(f"{context}: the stored value is truncated.")
+        raise FieldDecryptionError(f"{context}: the stored {what} is truncated.")
     try:
-        plain = cipher.decrypt(
+        return cipher.decrypt(
             raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated_data(key_id, context)
         )
     except InvalidTag:
         raise FieldDecryptionError(
-            f"{context}: the value encrypted with key {key_id!r} fails authentication: it was"
-            " altered, or belongs to another column."
+            f"{context}: the {what} encrypted with key {key_id!r} fails authentication: it was"
+            " altered, or belongs elsewhere."
         ) from None
-    return plain.decode("utf-8")
 
 
 def blind_index(kind: str, value: str, *, ring: KeyRing | None = None) -> str:
@@ -236,20 +240,4 @@ def decrypt_bytes(blob: bytes, *, context: str, ring: KeyRing | None = None) -> 
     key_id = bytes_key_id(blob)
     if key_id is None:
         raise FieldDecryptionError(f"{context}: not an encrypted file.")
-    cipher = ring.cipher(key_id)
-    if cipher is None:
-        raise FieldDecryptionError(
-            f"{context}: encrypted with key {key_id!r}, which FIELD_ENCRYPTION_KEYS no longer"
-            " lists."
-        )
-    raw = blob[len(FILE_MAGIC) + len(key_id) + 1 :]
-    if len(raw) < NONCE_BYTES + TAG_BYTES:
-        raise FieldDecryptionError(f"{context}: the file is truncated.")
-    try:
-        return cipher.decrypt(
-            raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated_data(key_id, context)
-        )
-    except InvalidTag:
-        raise FieldDecryptionError(
-            f"{context}: the file encrypted with key {key_id!r} fails authentication."
-        ) from None
+    return _open(ring, key_id, blob[len(FILE_MAGIC) + len(key_id) + 1 :], context, "file")
