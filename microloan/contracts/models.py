@@ -146,7 +146,16 @@ class Contract(PreparedInsert, models.Model):
                 name="contract_one_per_loan",
             ),
         ]
-        indexes = [models.Index(fields=["loan_id"], name="contract_loan_id")]
+        indexes = [
+            models.Index(fields=["loan_id"], name="contract_loan_id"),
+            # End of day's look for loan offers that expired unsigned (services.expiry): the
+            # pending ones only, a handful among every contract ever signed.
+            models.Index(
+                fields=["offer_expires_at"],
+                condition=models.Q(status="pending", kind="loan"),
+                name="contract_pending_offer_expiry",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.public_id
