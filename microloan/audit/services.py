@@ -22,7 +22,7 @@ from microloan.api.middleware import current_request_id
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
 from microloan.kernel.masking import mask_personal_data
-from microloan.kernel.sql import select_one
+from microloan.kernel.sql import select_values
 
 from .chain import GENESIS_HASH
 from .models import AuditChainHead, AuditRecord
@@ -60,12 +60,15 @@ def _stored_json(data: dict | None) -> Any:
     return mask_personal_data(plain)
 
 
-def _locked_chain_head() -> AuditChainHead:
-    # Prepared SQL: every audited change runs this (kernel.sql).
-    head = select_one(AuditChainHead, f"{_HEAD_ID} = %s", [1], lock=True)
-    if head is None:
-        head, _created = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-    return head
+def _locked_chain_head() -> tuple[int, str]:
+    """(last seq, last hash), the head row locked. Prepared SQL: every audited change runs it."""
+    found = select_values(
+        AuditChainHead, ["last_seq", "last_hash"], f"{_HEAD_ID} = %s", [1], lock=True
+    )
+    if found:
+        return found[0]
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    return head.last_seq, head.last_hash
 
 
 def _advance_chain_head(seq: int, record_hash: str) -> None:
@@ -109,10 +112,10 @@ def record_audit(
         request_id=current_request_id()[:64],
     )
     # The head's row lock is held until the caller commits: call this late in the transaction.
-    head = _locked_chain_head()
+    last_seq, last_hash = _locked_chain_head()
     record.created_at = timezone.now()  # taken under the lock, so time follows seq order
-    record.seq = head.last_seq + 1
-    record.prev_hash = head.last_hash
+    record.seq = last_seq + 1
+    record.prev_hash = last_hash
     record.record_hash = record.compute_hash()
     record.save()
     _advance_chain_head(record.seq, record.record_hash)

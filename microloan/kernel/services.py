@@ -11,16 +11,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import Conflict
 from .models import BusinessDate
-from .sql import select_one
+from .sql import select_values
 
 
 def get_business_date() -> dt.date:
     """Today's business date; created from ``settings.INITIAL_BUSINESS_DATE`` on first read."""
-    row = select_one(BusinessDate, '"id" = %s', [1], fields=["current"])  # read very often
-    if row is None:
-        row, _created = BusinessDate.objects.get_or_create(
-            id=1, defaults={"current": dt.date.fromisoformat(settings.INITIAL_BUSINESS_DATE)}
-        )
+    found = select_values(BusinessDate, ["current"], '"id" = %s', [1])  # read very often
+    if found:
+        return found[0][0]
+    row, _created = BusinessDate.objects.get_or_create(
+        id=1, defaults={"current": dt.date.fromisoformat(settings.INITIAL_BUSINESS_DATE)}
+    )
     return row.current
 
 
