@@ -7,11 +7,10 @@ Version 1 holds ``admission.DEFAULT_THRESHOLDS`` and is created, active, on firs
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +24,7 @@ from microloan.kernel.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from microloan.kernel.versions import ActiveVersion
 
 from ..admission import DEFAULT_THRESHOLDS, merge_thresholds, validate_thresholds
 from ..models import AdmissionPolicy, PolicyStatus
@@ -42,69 +42,33 @@ def policy_snapshot(policy: AdmissionPolicy) -> dict[str, Any]:
     }
 
 
-# Active policies already loaded by this process: (public_id, thresholds as stored) -> row.
-_ACTIVE: dict[tuple[str, str], AdmissionPolicy] = {}
-_ACTIVE_MAX = 8
+def _first_policy() -> AdmissionPolicy:
+    if AdmissionPolicy.objects.exists():
+        raise Conflict(_("No admission policy is active."), code="no_active_policy")
+    policy = AdmissionPolicy.objects.create(
+        version=1,
+        status=PolicyStatus.ACTIVE,
+        thresholds=dict(DEFAULT_THRESHOLDS),
+        note="Defaults",
+        activated_at=timezone.now(),
+    )
+    record_audit(
+        actor=BOOTSTRAP_ACTOR,
+        action="admission_policy.activated",
+        object_type="admission_policy",
+        object_id=policy.public_id,
+        after=policy_snapshot(policy),
+    )
+    return policy
 
 
-def _active_marker() -> tuple[str, str] | None:
-    """(public id, stored thresholds) of the active policy, in one small plain-SQL query.
-
-    Every call asks the database which version is active (an approval by any process is seen
-    at once, no TTL) but only reloads the row when that answer changed; the thresholds' stored
-    text is part of the key, so even a row edited in place is reloaded."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote('public_id')}, {quote('thresholds')}"
-            f" FROM {quote(AdmissionPolicy._meta.db_table)} WHERE {quote('status')} = %s",
-            [PolicyStatus.ACTIVE.value],
-        )
-        rows = cursor.fetchall()
-    if len(rows) != 1:
-        return None
-    public_id, thresholds = rows[0]
-    if not isinstance(thresholds, str):
-        thresholds = json.dumps(thresholds, sort_keys=True)
-    return public_id, thresholds
+_ACTIVE = ActiveVersion(AdmissionPolicy, bootstrap=_first_policy)
 
 
 def active_policy() -> AdmissionPolicy:
-    """The active policy; the defaults become version 1 when there has never been one.
-
-    The row is kept per process keyed by its public id and stored thresholds (see
-    ``_active_marker``): callers get a shared instance and must treat it as read-only."""
-    marker = _active_marker()
-    if marker is not None and marker in _ACTIVE:
-        return _ACTIVE[marker]
-    policy = AdmissionPolicy.objects.filter(status=PolicyStatus.ACTIVE).first()
-    if policy is not None:
-        if marker is not None and marker[0] == policy.public_id:
-            if len(_ACTIVE) >= _ACTIVE_MAX:
-                _ACTIVE.clear()
-            _ACTIVE[marker] = policy
-        return policy
-    if AdmissionPolicy.objects.exists():
-        raise Conflict(_("No admission policy is active."), code="no_active_policy")
-    try:
-        with transaction.atomic():
-            policy = AdmissionPolicy.objects.create(
-                version=1,
-                status=PolicyStatus.ACTIVE,
-                thresholds=dict(DEFAULT_THRESHOLDS),
-                note="Defaults",
-                activated_at=timezone.now(),
-            )
-            record_audit(
-                actor=BOOTSTRAP_ACTOR,
-                action="admission_policy.activated",
-                object_type="admission_policy",
-                object_id=policy.public_id,
-                after=policy_snapshot(policy),
-            )
-    except IntegrityError:  # a concurrent first use created it: use theirs
-        return AdmissionPolicy.objects.get(status=PolicyStatus.ACTIVE)
-    return policy
+    """The active policy (kept per process, see ``kernel.versions``: treat it as read-only);
+    the defaults become version 1 when there has never been one."""
+    return _ACTIVE.get()
 
 
 def _staff_pk(actor: Actor) -> int:

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,7 @@ from microloan.kernel.errors import (
 )
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.services import get_business_date
+from microloan.kernel.versions import ActiveVersion
 from microloan.lending.models import CreditLine, Loan
 from microloan.lending.services.lines import OPEN_STATUSES
 
@@ -89,21 +90,22 @@ TRIGGER_CHUNK = 500  # lines per fact-gathering query when checking a list of li
 # --- policy ------------------------------------------------------------------------------------
 
 
+def _first_policy() -> EarlyWarningPolicy:
+    return EarlyWarningPolicy.objects.create(
+        version=1,
+        thresholds=dict(rules.DEFAULT_THRESHOLDS),
+        note="defaults",
+        created_by=SYSTEM_ACTOR.label,
+    )
+
+
+_ACTIVE = ActiveVersion(EarlyWarningPolicy, bootstrap=_first_policy)
+
+
 def active_policy() -> EarlyWarningPolicy:
-    """The active early-warning policy; version 1 with the default thresholds on first use."""
-    policy = EarlyWarningPolicy.objects.filter(status=VersionStatus.ACTIVE).first()
-    if policy is not None:
-        return policy
-    try:
-        with transaction.atomic():
-            return EarlyWarningPolicy.objects.create(
-                version=1,
-                thresholds=dict(rules.DEFAULT_THRESHOLDS),
-                note="defaults",
-                created_by=SYSTEM_ACTOR.label,
-            )
-    except IntegrityError:  # created a moment ago by another process
-        return EarlyWarningPolicy.objects.get(status=VersionStatus.ACTIVE)
+    """The active early-warning policy (kept per process, see ``kernel.versions``: treat it as
+    read-only); version 1 with the default thresholds on first use."""
+    return _ACTIVE.get()
 
 
 def set_policy(*, actor: Actor, changes: dict, note: str = "") -> EarlyWarningPolicy:

@@ -6,11 +6,10 @@ active, the first time anything asks for the active rule set.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from microloan.audit.services import record_audit
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, ValidationFailed
+from microloan.kernel.versions import ActiveVersion
 
 from ..models import RuleSet, VersionStatus
 from ..rulesets import default_thresholds, merge_thresholds, validate_thresholds
@@ -43,69 +43,33 @@ def ruleset_snapshot(ruleset: RuleSet) -> dict[str, Any]:
     }
 
 
-# Active rule sets already loaded by this process: (public_id, thresholds as stored) -> row.
-_ACTIVE: dict[tuple[str, str], RuleSet] = {}
-_ACTIVE_MAX = 8
+def _first_ruleset() -> RuleSet:
+    if RuleSet.objects.exists():
+        raise Conflict(_("No risk rule set is active."), code="no_active_ruleset")
+    ruleset = RuleSet.objects.create(
+        version=1,
+        status=VersionStatus.ACTIVE,
+        thresholds=default_thresholds(),
+        note="Defaults",
+        activated_at=timezone.now(),
+    )
+    record_audit(
+        actor=BOOTSTRAP_ACTOR,
+        action="ruleset.activated",
+        object_type="ruleset",
+        object_id=ruleset.public_id,
+        after=ruleset_snapshot(ruleset),
+    )
+    return ruleset
 
 
-def _active_marker() -> tuple[str, str] | None:
-    """(public id, stored thresholds) of the active rule set, in one small plain-SQL query.
-
-    Every call asks the database which version is active (so an activation by any process is
-    seen at once, no TTL) but only reloads and re-parses the row when that answer changed: the
-    thresholds' stored text is part of the key, so even a row edited in place is reloaded."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote('public_id')}, {quote('thresholds')}"
-            f" FROM {quote(RuleSet._meta.db_table)} WHERE {quote('status')} = %s",
-            [VersionStatus.ACTIVE.value],
-        )
-        rows = cursor.fetchall()
-    if len(rows) != 1:
-        return None
-    public_id, thresholds = rows[0]
-    if not isinstance(thresholds, str):
-        thresholds = json.dumps(thresholds, sort_keys=True)
-    return public_id, thresholds
+_ACTIVE = ActiveVersion(RuleSet, bootstrap=_first_ruleset)
 
 
 def active_ruleset() -> RuleSet:
-    """The active rule set; the defaults become version 1 when there has never been one.
-
-    The row is kept per process keyed by its public id and stored thresholds (see
-    ``_active_marker``): callers get a shared instance and must treat it as read-only."""
-    marker = _active_marker()
-    if marker is not None and marker in _ACTIVE:
-        return _ACTIVE[marker]
-    ruleset = RuleSet.objects.filter(status=VersionStatus.ACTIVE).first()
-    if ruleset is not None:
-        if marker is not None and marker[0] == ruleset.public_id:
-            if len(_ACTIVE) >= _ACTIVE_MAX:
-                _ACTIVE.clear()
-            _ACTIVE[marker] = ruleset
-        return ruleset
-    if RuleSet.objects.exists():
-        raise Conflict(_("No risk rule set is active."), code="no_active_ruleset")
-    try:
-        with transaction.atomic():
-            ruleset = RuleSet.objects.create(
-                version=1,
-                status=VersionStatus.ACTIVE,
-                thresholds=default_thresholds(),
-                note="Defaults",
-                activated_at=timezone.now(),
-            )
-            record_audit(
-                actor=BOOTSTRAP_ACTOR,
-                action="ruleset.activated",
-                object_type="ruleset",
-                object_id=ruleset.public_id,
-                after=ruleset_snapshot(ruleset),
-            )
-    except IntegrityError:  # a concurrent first use created it: use theirs
-        return RuleSet.objects.get(status=VersionStatus.ACTIVE)
-    return ruleset
+    """The active rule set (kept per process, see ``kernel.versions``: treat it as read-only);
+    the defaults become version 1 when there has never been one."""
+    return _ACTIVE.get()
 
 
 def list_rulesets(*, actor: Actor) -> QuerySet[RuleSet]:

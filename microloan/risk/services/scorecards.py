@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from microloan.audit.services import record_audit
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound
+from microloan.kernel.versions import ActiveVersion
 
 from ..models import Scorecard, VersionStatus
 from ..scorecard import Scorecard as ScorecardArtifact
@@ -66,42 +67,40 @@ def scorecard_artifact(scorecard: Scorecard) -> ScorecardArtifact:
     return parsed
 
 
-# Active scorecards already loaded by this process: (public_id, version) -> row.
-_ACTIVE: dict[tuple[str, int], Scorecard] = {}
-_ACTIVE_MAX = 8
+def _first_scorecard() -> Scorecard:
+    if Scorecard.objects.filter(version=1).exists():
+        raise Conflict(_("No scorecard is active."), code="no_active_scorecard")
+    artifact = expert_artifact()
+    load_scorecard(artifact)
+    scorecard = Scorecard.objects.create(
+        version=1,
+        name=artifact["name"],
+        source=Scorecard.Source.EXPERT,
+        status=VersionStatus.ACTIVE,
+        artifact=artifact,
+        activated_at=timezone.now(),
+    )
+    record_audit(
+        actor=BOOTSTRAP_ACTOR,
+        action="scorecard.activated",
+        object_type="scorecard",
+        object_id=scorecard.public_id,
+        after=scorecard_snapshot(scorecard),
+    )
+    return scorecard
 
 
-def _active_marker() -> tuple[str, int] | None:
-    """(public id, version) of the active scorecard, in one small plain-SQL query: the row's
-    artifact (a large JSON document) is loaded only when the active version changed. Every
-    call asks (an activation by any process is seen at once); artifacts never change after
-    registration (a new artifact is a new version), as ``scorecard_artifact`` relies on too."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote('public_id')}, {quote('version')}"
-            f" FROM {quote(Scorecard._meta.db_table)} WHERE {quote('status')} = %s",
-            [VersionStatus.ACTIVE.value],
-        )
-        rows = cursor.fetchall()
-    return (rows[0][0], rows[0][1]) if len(rows) == 1 else None
+# Marked by (public id, version): the artifact, a large JSON document, is loaded only when the
+# active version changed; artifacts never change after registration (a new one is a version).
+_ACTIVE = ActiveVersion(
+    Scorecard, bootstrap=_first_scorecard, marker_columns=("public_id", "version")
+)
 
 
 def active_scorecard() -> Scorecard:
-    """The active scorecard; the expert card becomes version 1 when there has never been one.
-
-    The row is kept per process (see ``_active_marker``): callers get a shared instance and
-    must treat it as read-only."""
-    marker = _active_marker()
-    if marker is not None and marker in _ACTIVE:
-        return _ACTIVE[marker]
-    scorecard = Scorecard.objects.filter(status=VersionStatus.ACTIVE).first()
-    if scorecard is not None:
-        if marker == (scorecard.public_id, scorecard.version):
-            if len(_ACTIVE) >= _ACTIVE_MAX:
-                _ACTIVE.clear()
-            _ACTIVE[marker] = scorecard
-        return scorecard
+    """The active scorecard (kept per process, see ``kernel.versions``: treat it as
+    read-only); the expert card becomes version 1 when there has never been one."""
+    return _ACTIVE.get()
     if Scorecard.objects.filter(version=1).exists():
         raise Conflict(_("No scorecard is active."), code="no_active_scorecard")
     artifact = expert_artifact()
