@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
 from microloan.kernel.actors import Actor
-from microloan.kernel.errors import Conflict, NotFound, ValidationFailed
-from microloan.kernel.versions import ActiveVersion
+from microloan.kernel.errors import Conflict, NotFound
+from microloan.kernel.versions import ActiveVersion, VersionedThresholds
 
 from ..models import RuleSet, VersionStatus
 from ..rulesets import default_thresholds, merge_thresholds, validate_thresholds
@@ -26,9 +25,6 @@ from .common import (
     PERM_APPROVE_RULESET,
     PERM_VIEW_RULESET,
     clean_reason,
-    refuse_own_change,
-    save_activation,
-    staff_user_pk,
 )
 
 BOOTSTRAP_ACTOR = Actor.system("risk.defaults")
@@ -98,84 +94,27 @@ def get_ruleset(*, actor: Actor, ruleset_id: str) -> RuleSet:
     return _ruleset(ruleset_id)
 
 
+_MAKER_CHECKER = VersionedThresholds(
+    model=RuleSet,
+    audit_type="ruleset",
+    add_perm=PERM_ADD_RULESET,
+    approve_perm=PERM_APPROVE_RULESET,
+    merge=merge_thresholds,
+    validate=validate_thresholds,
+    snapshot=ruleset_snapshot,
+    locked=lambda ruleset_id: _ruleset(ruleset_id, lock=True),
+    not_draft=("ruleset_not_draft", _("Only a draft rule set can be activated.")),
+    version_taken="ruleset_version_taken",
+    clean_note=lambda note: clean_reason(note, required=False, field="note"),
+    ensure_active=active_ruleset,
+)
+
+
 def create_ruleset_draft(*, actor: Actor, changes: Mapping[str, Any], note: str = "") -> RuleSet:
     """A new draft: the latest version's thresholds with ``changes`` merged in, validated."""
-    actor.require(PERM_ADD_RULESET)
-    maker_pk = staff_user_pk(actor)
-    note = clean_reason(note, required=False, field="note")
-    if not isinstance(changes, Mapping):
-        raise ValidationFailed(
-            code="invalid_thresholds", fields={"changes": _("Must be a JSON object.")}
-        )
-    active_ruleset()
-    with transaction.atomic():
-        latest = RuleSet.objects.select_for_update().order_by("-version").first()
-        thresholds = validate_thresholds(merge_thresholds(latest.thresholds, changes))
-        version = (RuleSet.objects.aggregate(top=Max("version"))["top"] or 0) + 1
-        try:
-            with transaction.atomic():
-                ruleset = RuleSet.objects.create(
-                    version=version,
-                    status=VersionStatus.DRAFT,
-                    thresholds=thresholds,
-                    note=note,
-                    maker_id=maker_pk,
-                )
-        except IntegrityError:
-            raise Conflict(
-                _("Another version was created at the same time; try again."),
-                code="ruleset_version_taken",
-            ) from None
-        record_audit(
-            actor=actor,
-            action="ruleset.draft_created",
-            object_type="ruleset",
-            object_id=ruleset.public_id,
-            before={"copied_from": latest.public_id},
-            after=ruleset_snapshot(ruleset),
-        )
-    return ruleset
+    return _MAKER_CHECKER.create_draft(actor=actor, changes=changes, note=note)
 
 
 def activate_ruleset(*, actor: Actor, ruleset_id: str) -> RuleSet:
     """Draft → active by a checker other than its maker; the active version is retired."""
-    actor.require(PERM_APPROVE_RULESET)
-    checker_pk = staff_user_pk(actor)
-    with transaction.atomic():
-        previous = RuleSet.objects.select_for_update().filter(status=VersionStatus.ACTIVE).first()
-        ruleset = _ruleset(ruleset_id, lock=True)
-        if ruleset.status != VersionStatus.DRAFT:
-            raise Conflict(
-                _("Only a draft rule set can be activated."),
-                code="ruleset_not_draft",
-                fields={"status": ruleset.status},
-            )
-        refuse_own_change(ruleset.maker_id, checker_pk, ruleset.public_id)
-        validate_thresholds(ruleset.thresholds)
-        now = timezone.now()
-        if previous is not None:
-            previous.status, previous.retired_at = VersionStatus.RETIRED, now
-            previous.save(update_fields=["status", "retired_at"])
-            record_audit(
-                actor=actor,
-                action="ruleset.retired",
-                object_type="ruleset",
-                object_id=previous.public_id,
-                before={"status": VersionStatus.ACTIVE.value},
-                after={"status": previous.status, "replaced_by": ruleset.public_id},
-            )
-        ruleset.status, ruleset.checker_id, ruleset.activated_at = (
-            VersionStatus.ACTIVE,
-            checker_pk,
-            now,
-        )
-        save_activation(ruleset, ["status", "checker", "activated_at"])
-        record_audit(
-            actor=actor,
-            action="ruleset.activated",
-            object_type="ruleset",
-            object_id=ruleset.public_id,
-            before={"status": VersionStatus.DRAFT.value},
-            after={"status": ruleset.status, "version": ruleset.version},
-        )
-    return ruleset
+    return _MAKER_CHECKER.activate(actor=actor, version_id=ruleset_id)
