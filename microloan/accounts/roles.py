@@ -78,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "risk.approve_earlywarningaction",
         "risk.view_earlywarningpolicy",
         "risk.add_earlywarningpolicy",
+        "risk.approve_earlywarningpolicy",
         "ledger.view_journalentry",
         "batch.view_eodrun",
         "origination.view_application",

@@ -256,10 +256,23 @@ class EarlyWarningPolicy(models.Model):
     note = models.CharField(_("note"), max_length=REASON_MAX_LENGTH, blank=True)
     created_by = models.CharField(max_length=160, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Maker-checker (kernel.versions.VersionedThresholds): a draft by its maker, activated by
+    # a checker who is someone else.
+    maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("early-warning policy")
         verbose_name_plural = _("early-warning policies")
+        permissions = [
+            ("approve_earlywarningpolicy", "Can approve (activate) an early-warning policy")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["status"],

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -30,7 +32,7 @@ from microloan.kernel.errors import (
 )
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.services import get_business_date
-from microloan.kernel.versions import ActiveVersion
+from microloan.kernel.versions import ActiveVersion, VersionedThresholds
 from microloan.lending.models import CreditLine, Loan
 from microloan.lending.services.lines import OPEN_STATUSES
 
@@ -39,7 +41,6 @@ from ..models import (
     EarlyWarningAction,
     EarlyWarningPolicy,
     PostLoanCheck,
-    VersionStatus,
 )
 from ..services.common import clean_reason, staff_user_pk
 from . import actions, rules
@@ -64,6 +65,7 @@ PERM_VIEW_CHECK = "risk.view_postloancheck"
 PERM_RUN_CHECK = "risk.add_postloancheck"
 PERM_VIEW_ACTION = "risk.view_earlywarningaction"
 PERM_CHANGE_POLICY = "risk.add_earlywarningpolicy"
+PERM_APPROVE_POLICY = "risk.approve_earlywarningpolicy"
 Trigger = PostLoanCheck.Trigger
 __all__ = [
     "PERM_APPROVE_ACTION",
@@ -74,14 +76,15 @@ __all__ = [
     "active_policy",
     "apply_queued_actions",
     "approve_action",
+    "approve_policy",
     "check_line",
+    "create_policy_draft",
     "evaluate",
     "get_check",
     "list_actions",
     "list_checks",
     "reject_action",
     "run_postloan_checks",
-    "set_policy",
     "triggered_lines",
 ]
 TRIGGER_CHUNK = 500  # lines per fact-gathering query when checking a list of lines
@@ -108,40 +111,63 @@ def active_policy() -> EarlyWarningPolicy:
     return _ACTIVE.get()
 
 
-def set_policy(*, actor: Actor, changes: dict, note: str = "") -> EarlyWarningPolicy:
-    """A new policy version: the active thresholds with ``changes`` merged in, validated whole
-    (every problem reported at once); it becomes active and the previous version retires."""
-    actor.require(PERM_CHANGE_POLICY)
-    note = clean_reason(note, required=False, field="note")
-    if not isinstance(changes, dict) or not changes:
-        raise ValidationFailed(fields={"changes": _("Give at least one threshold to change.")})
-    with transaction.atomic():
-        current = active_policy()
-        current = EarlyWarningPolicy.objects.select_for_update().get(pk=current.pk)
-        thresholds = {**current.thresholds, **changes}
-        problems = rules.threshold_problems(thresholds)
-        if problems:
-            raise ValidationFailed(
-                code="invalid_thresholds",
-                fields={f"changes.{name}": problem for name, problem in problems.items()},
-            )
-        current.status = VersionStatus.RETIRED
-        current.save(update_fields=["status"])
-        policy = EarlyWarningPolicy.objects.create(
-            version=current.version + 1,
-            thresholds=thresholds,
-            note=note,
-            created_by=actor.label[:160],
-        )
-        record_audit(
-            actor=actor,
-            action="postloan.policy_changed",
-            object_type="early_warning_policy",
-            object_id=policy.public_id,
-            before={"version": current.version, "thresholds": current.thresholds},
-            after={"version": policy.version, "thresholds": thresholds, "note": note},
+def _policy_locked(policy_id: str) -> EarlyWarningPolicy:
+    policy = (
+        EarlyWarningPolicy.objects.select_for_update().filter(public_id=str(policy_id)[:60]).first()
+    )
+    if policy is None:
+        raise NotFound(
+            _("No such early-warning policy."),
+            code="policy_not_found",
+            fields={"policy_id": str(policy_id)[:60]},
         )
     return policy
+
+
+def _valid_thresholds(thresholds: Mapping[str, Any]) -> dict:
+    """Every problem at once, as ``changes.<name>``."""
+    problems = rules.threshold_problems(thresholds)
+    if problems:
+        raise ValidationFailed(
+            code="invalid_thresholds",
+            fields={f"changes.{name}": problem for name, problem in problems.items()},
+        )
+    return dict(thresholds)
+
+
+def _policy_snapshot(policy: EarlyWarningPolicy) -> dict:
+    return {"version": policy.version, "status": policy.status, "thresholds": policy.thresholds}
+
+
+_MAKER_CHECKER = VersionedThresholds(
+    model=EarlyWarningPolicy,
+    audit_type="early_warning_policy",
+    add_perm=PERM_CHANGE_POLICY,
+    approve_perm=PERM_APPROVE_POLICY,
+    merge=lambda current, changes: {**current, **changes},
+    validate=_valid_thresholds,
+    snapshot=_policy_snapshot,
+    locked=_policy_locked,
+    not_draft=("policy_not_draft", _("Only a draft policy can be approved.")),
+    version_taken="policy_version_taken",
+    clean_note=lambda note: clean_reason(note, required=False, field="note"),
+    ensure_active=active_policy,
+    id_field="policy_id",
+)
+
+
+def create_policy_draft(*, actor: Actor, changes: dict, note: str = "") -> EarlyWarningPolicy:
+    """A draft: the latest version's thresholds with ``changes`` merged in, validated whole
+    (every problem reported at once). It takes effect when someone else approves it."""
+    actor.require(PERM_CHANGE_POLICY)
+    if not isinstance(changes, dict) or not changes:
+        raise ValidationFailed(fields={"changes": _("Give at least one threshold to change.")})
+    return _MAKER_CHECKER.create_draft(actor=actor, changes=changes, note=note)
+
+
+def approve_policy(*, actor: Actor, policy_id: str) -> EarlyWarningPolicy:
+    """Draft → active by a checker other than its maker; the active version retires."""
+    return _MAKER_CHECKER.activate(actor=actor, version_id=policy_id)
 
 
 # --- evaluating one line -----------------------------------------------------------------------

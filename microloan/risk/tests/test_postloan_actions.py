@@ -189,11 +189,12 @@ def test_permissions_and_unknown_ids(pending, version):
     assert EarlyWarningAction.objects.get(pk=pending.pk).status == "pending"
 
 
-def test_a_new_policy_version_is_validated_whole_and_takes_over(version):
+def test_a_policy_draft_is_validated_whole_and_takes_over_when_someone_else_approves(version):
     maker = Actor.from_user(staff_with("risk.add_earlywarningpolicy"))
+    checker = Actor.from_user(staff_with("risk.approve_earlywarningpolicy"))
     first = services.active_policy()
     with pytest.raises(ValidationFailed) as refused:
-        services.set_policy(
+        services.create_policy_draft(
             actor=maker, changes={"mild_cut_percent": 0, "freeze_on_blacklist": "yes", "x": 1}
         )
     assert set(refused.value.fields) == {
@@ -201,14 +202,49 @@ def test_a_new_policy_version_is_validated_whole_and_takes_over(version):
         "changes.freeze_on_blacklist",
         "changes.x",
     }
+    with pytest.raises(ValidationFailed):
+        services.create_policy_draft(actor=maker, changes={})
     assert EarlyWarningPolicy.objects.count() == 1
-    policy = services.set_policy(actor=maker, changes={"mild_cut_percent": 25}, note="tighter")
-    assert (policy.version, policy.status, policy.thresholds["mild_cut_percent"]) == (
-        2,
-        "active",
-        25,
+
+    draft = services.create_policy_draft(
+        actor=maker, changes={"mild_cut_percent": 25}, note="tighter"
     )
-    assert services.active_policy() == policy
+    assert (draft.version, draft.status, draft.thresholds["mild_cut_percent"]) == (2, "draft", 25)
+    assert services.active_policy().pk == first.pk  # a draft changes nothing yet
+
+    maker_as_checker = Actor.from_user(
+        staff_with("risk.add_earlywarningpolicy", "risk.approve_earlywarningpolicy")
+    )
+    own = services.create_policy_draft(actor=maker_as_checker, changes={"mild_cut_percent": 30})
+    with pytest.raises(BusinessRuleViolation) as refused:
+        services.approve_policy(actor=maker_as_checker, policy_id=own.public_id)
+    assert refused.value.code == "maker_cannot_approve"
+
+    policy = services.approve_policy(actor=checker, policy_id=draft.public_id)
+    assert (policy.status, policy.checker_id) == ("active", checker.user_pk)
+    assert services.active_policy().pk == policy.pk
     assert EarlyWarningPolicy.objects.get(pk=first.pk).status == "retired"
+    with pytest.raises(Conflict) as refused:
+        services.approve_policy(actor=checker, policy_id=draft.public_id)
+    assert refused.value.code == "policy_not_draft"
+    with pytest.raises(NotFound):
+        services.approve_policy(actor=checker, policy_id="ewp_nope")
+    actions = set(AuditRecord.objects.values_list("action", flat=True))
+    assert {
+        "early_warning_policy.draft_created",
+        "early_warning_policy.retired",
+        "early_warning_policy.activated",
+    } <= actions
+
+
+def test_changing_the_policy_needs_the_permissions(version):
+    nobody = Actor.from_user(staff_with())
     with pytest.raises(PermissionDenied):
-        services.set_policy(actor=Actor.from_user(staff_with()), changes={"min_limit": 100})
+        services.create_policy_draft(actor=nobody, changes={"min_limit": 100})
+    draft = services.create_policy_draft(
+        actor=Actor.from_user(staff_with("risk.add_earlywarningpolicy")),
+        changes={"min_limit": 100},
+    )
+    with pytest.raises(PermissionDenied):
+        services.approve_policy(actor=nobody, policy_id=draft.public_id)
+    assert EarlyWarningPolicy.objects.get(pk=draft.pk).status == "draft"
