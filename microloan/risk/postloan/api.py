@@ -4,6 +4,8 @@
 - ``GET /actions`` (filter: status), ``POST /actions/{id}/approve`` and ``/reject``: a second
   person (422 ``maker_cannot_approve`` for the analyst who asked for the check)
 - ``POST /lines/{line_id}/check``: check a line now (idempotent with an Idempotency-Key)
+- ``GET /policies``; ``POST /policies`` (a draft: the latest thresholds with ``changes``);
+  ``POST /policies/{id}/approve`` by someone other than its maker (maker-checker)
 
 Money in fen (integers) with yuan strings alongside. No ``from __future__ import annotations``:
 ninja reads ``Query[...]`` at import time.
@@ -23,9 +25,17 @@ from microloan.api.schemas import ErrorOut
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 from microloan.kernel.money import to_yuan_str
 
-from ..models import REASON_MAX_LENGTH, EarlyWarningAction, PostLoanCheck
+from ..models import REASON_MAX_LENGTH, EarlyWarningAction, EarlyWarningPolicy, PostLoanCheck
 from . import services
-from .services import PERM_APPROVE_ACTION, PERM_RUN_CHECK, PERM_VIEW_ACTION, PERM_VIEW_CHECK
+from .services import (
+    PERM_APPROVE_ACTION,
+    PERM_APPROVE_POLICY,
+    PERM_CHANGE_POLICY,
+    PERM_RUN_CHECK,
+    PERM_VIEW_ACTION,
+    PERM_VIEW_CHECK,
+    PERM_VIEW_POLICY,
+)
 
 router = Router(tags=["risk: post-loan"])
 
@@ -202,3 +212,66 @@ def check_line(request, line_id: str = _ID):
     another analyst than the caller)."""
     check = services.check_line(actor=request.auth, line_id=line_id)
     return Status(201, check)
+
+
+class PolicyIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    changes: dict[str, Any]
+    note: str = Field("", max_length=REASON_MAX_LENGTH)
+
+
+class PolicyOut(Schema):
+    id: str
+    version: int
+    status: str
+    thresholds: dict[str, Any]
+    note: str
+    maker: str | None
+    checker: str | None
+    created_at: dt.datetime
+    activated_at: dt.datetime | None
+    retired_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_id(policy: EarlyWarningPolicy) -> str:
+        return policy.public_id
+
+    @staticmethod
+    def resolve_maker(policy: EarlyWarningPolicy) -> str | None:
+        return _username(policy.maker)
+
+    @staticmethod
+    def resolve_checker(policy: EarlyWarningPolicy) -> str | None:
+        return _username(policy.checker)
+
+
+@router.get("/policies", auth=staff_auth(PERM_VIEW_POLICY), response=list[PolicyOut])
+def list_policies(request):
+    """Every early-warning policy version, newest first."""
+    return list(services.list_policies(actor=request.auth))
+
+
+@router.post(
+    "/policies", auth=staff_auth(PERM_CHANGE_POLICY), response={201: PolicyOut, **_REFUSALS}
+)
+@idempotent
+def create_policy_draft(request, payload: PolicyIn):
+    """A draft: the latest version's thresholds with ``changes`` merged in, every problem
+    reported at once (422 ``invalid_thresholds``, fields ``changes.<name>``)."""
+    draft = services.create_policy_draft(
+        actor=request.auth, changes=payload.changes, note=payload.note
+    )
+    return Status(201, draft)
+
+
+@router.post(
+    "/policies/{policy_id}/approve",
+    auth=staff_auth(PERM_APPROVE_POLICY),
+    response={200: PolicyOut, **_REFUSALS},
+)
+@idempotent
+def approve_policy(request, policy_id: str = _ID):
+    """The draft takes over, approved by someone other than its maker (422
+    ``maker_cannot_approve``); 409 ``policy_not_draft`` for any other version."""
+    return services.approve_policy(actor=request.auth, policy_id=policy_id)

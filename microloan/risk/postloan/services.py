@@ -66,6 +66,7 @@ PERM_RUN_CHECK = "risk.add_postloancheck"
 PERM_VIEW_ACTION = "risk.view_earlywarningaction"
 PERM_CHANGE_POLICY = "risk.add_earlywarningpolicy"
 PERM_APPROVE_POLICY = "risk.approve_earlywarningpolicy"
+PERM_VIEW_POLICY = "risk.view_earlywarningpolicy"
 Trigger = PostLoanCheck.Trigger
 __all__ = [
     "PERM_APPROVE_ACTION",
@@ -83,6 +84,7 @@ __all__ = [
     "get_check",
     "list_actions",
     "list_checks",
+    "list_policies",
     "reject_action",
     "run_postloan_checks",
     "triggered_lines",
@@ -163,6 +165,13 @@ def create_policy_draft(*, actor: Actor, changes: dict, note: str = "") -> Early
     if not isinstance(changes, dict) or not changes:
         raise ValidationFailed(fields={"changes": _("Give at least one threshold to change.")})
     return _MAKER_CHECKER.create_draft(actor=actor, changes=changes, note=note)
+
+
+def list_policies(*, actor: Actor) -> QuerySet[EarlyWarningPolicy]:
+    """Every version, newest first (the defaults become version 1 on first use)."""
+    actor.require(PERM_VIEW_POLICY)
+    active_policy()
+    return EarlyWarningPolicy.objects.select_related("maker", "checker").order_by("-version")
 
 
 def approve_policy(*, actor: Actor, policy_id: str) -> EarlyWarningPolicy:

@@ -181,3 +181,71 @@ def test_no_route_answers_5xx_to_an_empty_body_or_unknown_ids(client, db):
                 HTTP_IDEMPOTENCY_KEY=f"k-{path.replace('/', '-')}",
             )  # fmt: skip
         assert response.status_code < 500, (method, path, response.content)
+
+
+POLICY_MAKER = ("risk.view_earlywarningpolicy", "risk.add_earlywarningpolicy")
+POLICY_CHECKER = ("risk.view_earlywarningpolicy", "risk.approve_earlywarningpolicy")
+
+
+def test_a_policy_change_is_drafted_by_one_person_and_approved_by_another(client):
+    maker, checker = headers(*POLICY_MAKER), headers(*POLICY_CHECKER)
+    listed = client.get(f"{BASE}/policies", **maker)
+    assert listed.status_code == 200 and [p["version"] for p in listed.json()] == [1]
+
+    drafted = post(client, "/policies", {"changes": {"mild_cut_percent": 25}}, maker, key="d1")
+    assert drafted.status_code == 201, drafted.content
+    draft = drafted.json()
+    assert (draft["version"], draft["status"], draft["thresholds"]["mild_cut_percent"]) == (
+        2,
+        "draft",
+        25,
+    )
+    again = post(client, "/policies", {"changes": {"mild_cut_percent": 25}}, maker, key="d1")
+    assert again.json()["id"] == draft["id"] and EarlyWarningPolicy.objects.count() == 2
+
+    approved = post(client, f"/policies/{draft['id']}/approve", {}, checker, key="a1")
+    assert approved.status_code == 200, approved.content
+    assert approved.json()["status"] == "active" and approved.json()["checker"]
+    statuses = {p["version"]: p["status"] for p in client.get(f"{BASE}/policies", **maker).json()}
+    assert statuses == {1: "retired", 2: "active"}
+
+    twice = post(client, f"/policies/{draft['id']}/approve", {}, checker, key="a2")
+    assert (twice.status_code, twice.json()["code"]) == (409, "policy_not_draft")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        ({"changes": {"mild_cut_percent": 0, "x": 1}}, 422, "invalid_thresholds", "changes.x"),
+        ({"changes": {}}, 422, "validation_failed", "changes"),
+        ({"note": "no changes"}, 422, "validation_failed", "changes"),
+        ({"changes": {"min_limit": 100}, "extra": 1}, 422, "validation_failed", "extra"),
+    ],
+)
+def test_bad_policy_drafts_are_refused_and_store_nothing(client, body, status, code, field):
+    response = post(client, "/policies", body, headers(*POLICY_MAKER), key="bad")
+    assert response.status_code == status, response.content
+    assert response.json()["code"] == code
+    assert any(name.endswith(field) for name in response.json()["fields"]), response.json()
+    assert EarlyWarningPolicy.objects.filter(status="draft").count() == 0
+
+
+def test_policy_routes_refuse_the_wrong_people(client):
+    maker_and_checker = headers(*POLICY_MAKER, "risk.approve_earlywarningpolicy")
+    own = post(client, "/policies", {"changes": {"min_limit": 100}}, maker_and_checker, key="o")
+    refused = post(client, f"/policies/{own.json()['id']}/approve", {}, maker_and_checker, key="p")
+    assert (refused.status_code, refused.json()["code"]) == (422, "maker_cannot_approve")
+    assert refused.json()["fields"] == {"policy_id": own.json()["id"]}
+    viewer = headers("risk.view_earlywarningpolicy")
+    assert (
+        post(client, "/policies", {"changes": {"min_limit": 100}}, viewer, key="v").status_code
+        == 403
+    )
+    assert (
+        post(client, f"/policies/{own.json()['id']}/approve", {}, viewer, key="w").status_code
+        == 403
+    )
+    assert client.get(f"{BASE}/policies").status_code == 401
+    missing = post(client, "/policies/ewp_nope/approve", {}, headers(*POLICY_CHECKER), key="n")
+    assert (missing.status_code, missing.json()["code"]) == (404, "policy_not_found")
+    assert EarlyWarningPolicy.objects.get(public_id=own.json()["id"]).status == "draft"
