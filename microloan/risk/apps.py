@@ -23,6 +23,13 @@ class RiskConfig(AppConfig):
                 "risk.view_earlywarningaction",
             )
         )
+        NAV_ITEMS.append(
+            (
+                _("Early-warning policy"),
+                "risk:risk_postloan:policies",
+                "risk.view_earlywarningpolicy",
+            )
+        )
 
         from .postloan.hooks import register as register_postloan_hook
 

@@ -1,7 +1,10 @@
-"""Back-office pages: post-loan checks with their signals, and the early-warning actions waiting
-for approval (approve / reject by a second person)."""
+"""Back-office pages: post-loan checks with their signals, the early-warning actions waiting
+for approval (approve / reject by a second person), and the early-warning policy's versions
+(a draft by one person, approved by another)."""
 
 from __future__ import annotations
+
+import json
 
 from django import forms
 from django.contrib import messages
@@ -54,7 +57,11 @@ def _url(request, name: str, *args) -> str:
 
 
 def _links(request) -> dict[str, str]:
-    return {"checks_url": _url(request, "checks"), "actions_url": _url(request, "actions")}
+    return {
+        "checks_url": _url(request, "checks"),
+        "actions_url": _url(request, "actions"),
+        "policies_url": _url(request, "policies"),
+    }
 
 
 @staff_page(services.PERM_VIEW_CHECK)
@@ -106,3 +113,76 @@ def action_decide(request, action_id: str):
         return _actions_page(request, status=refusal.status)
     messages.success(request, _("The action was decided."))
     return redirect(_url(request, "actions"))
+
+
+class PolicyDraftForm(forms.Form):
+    changes = forms.CharField(
+        label=gettext_lazy("Changes (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy('Only the thresholds to change, e.g. {"mild_cut_percent": 25}.'),
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=REASON_MAX_LENGTH)
+
+    def clean_changes(self) -> dict:
+        try:
+            changes = json.loads(self.cleaned_data["changes"])
+        except ValueError:
+            raise forms.ValidationError(_("Not valid JSON.")) from None
+        if not isinstance(changes, dict):
+            raise forms.ValidationError(_("Must be a JSON object."))
+        return changes
+
+
+def _policies_page(request, form: PolicyDraftForm | None = None, status: int = 200):
+    policies = list(services.list_policies(actor=actor_for(request)))
+    active = next((policy for policy in policies if policy.status == "active"), None)
+    for policy in policies:
+        policy.approve_url = _url(request, "policy_approve", policy.public_id)
+    context = {
+        "policies": policies,
+        "active_thresholds": json.dumps(
+            active.thresholds if active else {}, indent=2, ensure_ascii=False, sort_keys=True
+        ),
+        "form": form or PolicyDraftForm(),
+        "draft_url": _url(request, "policy_draft"),
+        **_links(request),
+    }
+    return render(request, "risk/postloan/policies.html", context, status=status)
+
+
+@staff_page(services.PERM_VIEW_POLICY)
+def policy_list(request):
+    return _policies_page(request)
+
+
+@require_POST
+@staff_page(services.PERM_CHANGE_POLICY)
+def policy_draft(request):
+    form = PolicyDraftForm(request.POST)
+    if not form.is_valid():
+        return _policies_page(request, form, status=422)
+    try:
+        services.create_policy_draft(
+            actor=actor_for(request),
+            changes=form.cleaned_data["changes"],
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as refusal:
+        for field, problem in (refusal.fields or {}).items():
+            form.add_error(None, f"{field}: {problem}")
+        messages.error(request, str(refusal.message))
+        return _policies_page(request, form, status=refusal.status)
+    messages.success(request, _("The draft waits for another person's approval."))
+    return redirect(_url(request, "policies"))
+
+
+@require_POST
+@staff_page(services.PERM_APPROVE_POLICY)
+def policy_approve(request, policy_id: str):
+    try:
+        services.approve_policy(actor=actor_for(request), policy_id=policy_id)
+    except DomainError as refusal:
+        messages.error(request, str(refusal.message))
+        return _policies_page(request, status=refusal.status)
+    messages.success(request, _("The policy version is now active."))
+    return redirect(_url(request, "policies"))

@@ -110,3 +110,46 @@ def test_pages_need_their_permissions(book):
     assert EarlyWarningAction.objects.get(pk=action.pk).status == "pending"
     anonymous = Client().get(url("checks"))
     assert anonymous.status_code == 302
+
+
+POLICY_PERMS = ("risk.view_earlywarningpolicy", "risk.add_earlywarningpolicy")
+
+
+def test_a_policy_draft_from_the_page_waits_for_another_person(db):
+    maker = logged_in(*POLICY_PERMS)
+    page = maker.get(url("policies"))
+    assert page.status_code == 200 and "v1" in page.content.decode()
+
+    bad = maker.post(url("policy_draft"), {"changes": "{not json", "note": ""})
+    assert bad.status_code == 422 and "Not valid JSON." in bad.content.decode()
+    invalid = maker.post(url("policy_draft"), {"changes": '{"mild_cut_percent": 0}'})
+    assert invalid.status_code == 422 and "changes.mild_cut_percent" in invalid.content.decode()
+    assert not EarlyWarningPolicy.objects.filter(status="draft").exists()
+
+    done = maker.post(url("policy_draft"), {"changes": '{"mild_cut_percent": 25}', "note": "x"})
+    assert done.status_code == 302
+    draft = EarlyWarningPolicy.objects.get(status="draft")
+    own = maker.get(url("policies")).content.decode()
+    assert "Your draft: another person approves it." in own
+
+    checker = logged_in("risk.view_earlywarningpolicy", "risk.approve_earlywarningpolicy")
+    assert checker.post(url("policy_approve", draft.public_id)).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "active"
+    again = checker.post(url("policy_approve", draft.public_id))
+    assert again.status_code == 409
+
+
+def test_policy_pages_need_their_permissions(db):
+    viewer = logged_in("risk.view_earlywarningpolicy")
+    assert viewer.get(url("policies")).status_code == 200
+    assert viewer.post(url("policy_draft"), {"changes": '{"min_limit": 100}'}).status_code == 403
+    assert logged_in().get(url("policies")).status_code == 403
+    assert not EarlyWarningPolicy.objects.filter(status="draft").exists()
+
+
+def test_the_policy_page_reads_in_chinese(db):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(staff_with(*POLICY_PERMS))
+    html = client.get(url("policies")).content.decode()
+    assert "预警策略" in html and "起草变更" in html and "保存草稿" in html
