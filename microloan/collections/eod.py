@@ -26,7 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from microloan.batch.registry import StepContext
-from microloan.batch.sql import bucket_case, date_literal, in_partition
+from microloan.batch.sql import bucket_case, date_literal, in_partition, is_sqlite
 from microloan.kernel import events
 from microloan.kernel.ids import new_public_id
 from microloan.lending.models import Loan, LoanTransaction
@@ -213,7 +213,7 @@ def promise_grace_days() -> int:
 
 
 def _days_after(column: str, days: int) -> str:
-    if connection.vendor == "sqlite":
+    if is_sqlite():
         return f"date({column}, '+{int(days)} day')"
     return f"({column} + {int(days)})"
 

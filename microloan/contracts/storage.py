@@ -33,6 +33,7 @@ from microloan.customers.crypto import (
 from microloan.kernel.errors import Conflict
 
 SUFFIX = ".pdf.enc"
+HEADER_BYTES = 64
 
 
 def storage_dir() -> Path:
@@ -110,12 +111,14 @@ def reencrypt_stored_files(*, dry_run: bool = False) -> FileRotation:
         if path.suffix == ".tmp" or not path.is_file():
             continue
         name = path.relative_to(root).as_posix()
-        blob = path.read_bytes()
         result.files += 1
-        if bytes_key_id(blob) == current:
+        with open(path, "rb") as stored:
+            head = stored.read(HEADER_BYTES)  # the key id is in the first line after the magic
+        if bytes_key_id(head) == current:
             continue
         result.rewritten += 1
         if not dry_run:
+            blob = path.read_bytes()
             plain = (
                 decrypt_bytes(blob, context=_context(name)) if is_encrypted_bytes(blob) else blob
             )

@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from django.utils.translation import gettext_lazy as _
+
 DEFAULT_THRESHOLDS: dict[str, Any] = {
     "freeze_below_score": 400,
     "reduce_below_score": 480,
@@ -65,28 +67,33 @@ NONE, REDUCE, FREEZE = "none", "reduce", "freeze"
 
 
 def threshold_problems(thresholds: Mapping[str, Any]) -> dict[str, str]:
-    """Every problem of a complete thresholds mapping, by name ({} when it is valid)."""
+    """Every problem of a complete thresholds mapping, by name ({} when it is valid), in the
+    active language (they reach the API and the policy page)."""
     problems: dict[str, str] = {}
     for name in thresholds:
         if name not in DEFAULT_THRESHOLDS:
-            problems[name] = "unknown threshold"
+            problems[name] = _("Unknown threshold.")
     for name in DEFAULT_THRESHOLDS:
         if name not in thresholds:
-            problems[name] = "missing"
+            problems[name] = _("This field is required.")
             continue
         value = thresholds[name]
         if name in BOOLEAN_NAMES:
             if not isinstance(value, bool):
-                problems[name] = "must be true or false"
+                problems[name] = _("Must be true or false.")
             continue
         lo, hi = INTEGER_RANGES[name]
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            problems[name] = f"must be a whole number from {lo} to {hi}"
+            problems[name] = _("A whole number from %(low)d to %(high)d.") % {"low": lo, "high": hi}
     if not problems:
         if thresholds["freeze_below_score"] > thresholds["reduce_below_score"]:
-            problems["freeze_below_score"] = "must not be above reduce_below_score"
+            problems["freeze_below_score"] = _("Must not be above %(other)s.") % {
+                "other": "reduce_below_score"
+            }
         if thresholds["mild_cut_percent"] > thresholds["severe_cut_percent"]:
-            problems["mild_cut_percent"] = "must not be above severe_cut_percent"
+            problems["mild_cut_percent"] = _("Must not be above %(other)s.") % {
+                "other": "severe_cut_percent"
+            }
     return problems
 
 

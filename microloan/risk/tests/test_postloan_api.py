@@ -249,3 +249,19 @@ def test_policy_routes_refuse_the_wrong_people(client):
     missing = post(client, "/policies/ewp_nope/approve", {}, headers(*POLICY_CHECKER), key="n")
     assert (missing.status_code, missing.json()["code"]) == (404, "policy_not_found")
     assert EarlyWarningPolicy.objects.get(public_id=own.json()["id"]).status == "draft"
+
+
+def test_threshold_problems_read_in_the_callers_language(client):
+    body = {"changes": {"min_limit": 1, "x": 1}}
+    zh = post(client, "/policies", body, headers(*POLICY_MAKER), key="zh")
+    en = client.post(
+        f"{BASE}/policies",
+        data=json.dumps(body),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        HTTP_IDEMPOTENCY_KEY="en",
+        **headers(*POLICY_MAKER),
+    )
+    assert zh.json()["fields"]["changes.x"] == "未知的阈值。"
+    assert en.json()["fields"]["changes.x"] == "Unknown threshold."
+    assert en.json()["fields"]["changes.min_limit"].startswith("A whole number from 100 to")
