@@ -1,11 +1,17 @@
-"""Suite-wide test setup.
+"""Suite-wide test setup. (The checkout's var/ is kept out of the run by the plugin
+microloan/pytest_var_dir.py, loaded before the settings.)
 
 Tests marked ``postgres`` need PostgreSQL (row locks, SKIP LOCKED). On SQLite they are skipped
 with a reason that ``-ra`` prints in the summary, so a skipped PostgreSQL check is never silent.
 """
 
+import itertools
+from pathlib import Path
+
 import pytest
 from django.db import connection
+
+_anchor_files = itertools.count(1)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -17,6 +23,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_file_per_test(settings):
+    """Each test anchors the audit chain in its own file: the database is rolled back after
+    every test, and anchors of another test's chain would not match the next one's."""
+    settings.AUDIT_ANCHOR_FILE = str(
+        Path(settings.VAR_DIR) / "audit" / f"anchors-{next(_anchor_files)}.jsonl"
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -56,6 +56,14 @@ FIELD_ENCRYPTION_KEYS = _required_secret(
 PAYMENTS_CALLBACK_SECRET = _required_secret(
     "PAYMENTS_CALLBACK_SECRET", "payments_callback_secret", lambda: secrets.token_urlsafe(48)
 )
+# Audit trail (microloan/audit/anchors.py): MAC keys kept out of the database, "id:base64key,…"
+# (the last one signs), and the append-only file the signed chain head is written to.
+AUDIT_HMAC_KEY = _required_secret(
+    "AUDIT_HMAC_KEY",
+    "audit_hmac_key",
+    lambda: "a1:" + __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+)
+AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit" / "anchors.jsonl"))
 
 # Key of the HMAC blind index used to look up encrypted fields; empty = derived from the first
 # field key (rotating it needs `microloan keys reindex`).

@@ -4,6 +4,7 @@ contract files with test keys (issue #11)."""
 from pathlib import Path
 
 import microloan
+from microloan.audit.services import anchor_file
 from microloan.contracts.signing import key_paths
 from microloan.contracts.storage import storage_dir
 from microloan.notifications.providers import outbox_dir
@@ -21,6 +22,7 @@ def test_every_var_path_lies_outside_the_checkout(settings):
     paths = [
         storage_dir(),
         outbox_dir(),
+        anchor_file(),
         *(getattr(key_paths(), name) for name in ("key", "cert", "ca")),
         Path(settings.STATIC_ROOT),
     ]

@@ -56,6 +56,10 @@ class ChainVerificationOut(Schema):
     ok: bool
     verified: int
     first_broken: BrokenRecordOut | None = None
+    anchors: int = Field(0, description="signed anchors checked in AUDIT_ANCHOR_FILE")
+    anchored_seq: int = Field(
+        0, description="the last anchored record; later ones rest on their MACs alone"
+    )
 
 
 @router.get("/records", auth=staff_auth(VIEW_PERMISSION), response=list[AuditRecordOut])

@@ -11,9 +11,14 @@ as its normalised decimal value; ``1`` and ``1.0`` hash alike, which loses nothi
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
+import hmac
 import json
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -72,3 +77,68 @@ def compute_record_hash(fields: dict[str, Any]) -> str:
         raise ValueError(f"hash needs exactly {HASHED_FIELDS}")
     payload = dict(fields, created_at=canonical_timestamp(fields["created_at"]))
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+# --- Keyed anchoring -------------------------------------------------------------------------
+# The hash chain alone proves nothing to someone who can rewrite the table: they recompute every
+# later hash. A MAC under a key kept outside the database (AUDIT_HMAC_KEY) cannot be recomputed
+# without the key; the MAC covers the record hash, which covers every field and the previous hash.
+
+KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+MIN_KEY_BYTES = 32
+_RECORD_MAC_CONTEXT = b"microloan.audit.record\x00"
+_ANCHOR_MAC_CONTEXT = b"microloan.audit.anchor\x00"
+
+
+class AuditKeyError(ValueError):
+    """AUDIT_HMAC_KEY is malformed."""
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    """Every key that verifies, by id; ``signing_id`` is the one new MACs are made with."""
+
+    keys: dict[str, bytes]
+    signing_id: str
+
+    def get(self, key_id: str) -> bytes | None:
+        return self.keys.get(key_id)
+
+    @property
+    def signing_key(self) -> bytes:
+        return self.keys[self.signing_id]
+
+
+def parse_audit_keys(text: str) -> AuditKeys:
+    """``"a1:base64key,a2:base64key"``: every key verifies, the last one signs (rotation)."""
+    keys: dict[str, bytes] = {}
+    for item in (part.strip() for part in text.split(",")):
+        key_id, sep, encoded = item.partition(":")
+        if not sep or not KEY_ID_PATTERN.match(key_id):
+            raise AuditKeyError("AUDIT_HMAC_KEY items are id:base64key with ids of [A-Za-z0-9_-]")
+        if key_id in keys:
+            raise AuditKeyError(f"AUDIT_HMAC_KEY names key id {key_id!r} twice")
+        try:
+            key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        except (binascii.Error, ValueError):
+            raise AuditKeyError(f"AUDIT_HMAC_KEY key {key_id!r} is not base64") from None
+        if len(key) < MIN_KEY_BYTES:
+            raise AuditKeyError(f"AUDIT_HMAC_KEY key {key_id!r} is under {MIN_KEY_BYTES} bytes")
+        keys[key_id] = key
+        signing_id = key_id
+    return AuditKeys(keys=keys, signing_id=signing_id)
+
+
+def compute_record_mac(key: bytes, key_id: str, record_hash: str) -> str:
+    message = _RECORD_MAC_CONTEXT + f"{key_id}\x00{record_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def compute_anchor_mac(key: bytes, fields: dict[str, Any]) -> str:
+    """MAC of an anchor line's fields (everything but the MAC itself)."""
+    message = _ANCHOR_MAC_CONTEXT + canonical_json(fields).encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def macs_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -4,7 +4,9 @@ Records are written only by ``services.record_audit``. Nothing in the applicatio
 remove one: ``save()`` refuses updates, ``delete()`` refuses, the queryset refuses bulk
 changes, the admin is read-only, and database triggers (migration 0002) abort any UPDATE or
 DELETE issued behind the application's back. What a person with database access does anyway
-(drop the triggers first) is caught by ``audit verify``, which recomputes the chain.
+(drop the triggers first) is caught by ``audit verify``, which recomputes the chain, checks each
+record's MAC under a key the database does not hold, and compares the chain with the anchors
+written outside the database (anchors.py).
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class AuditRecord(PreparedInsert, models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     record_hash = models.CharField(_("record hash"), max_length=64, unique=True)
+    # HMAC of record_hash under the key named key_id (AUDIT_HMAC_KEY, never in the database).
+    key_id = models.CharField(_("key id"), max_length=16, default="")
+    record_mac = models.CharField(_("record MAC"), max_length=64, default="")
 
     objects = AuditRecordQuerySet.as_manager()
 

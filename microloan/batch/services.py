@@ -29,7 +29,7 @@ from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from microloan.audit.services import record_audit
+from microloan.audit.services import anchor_at_day_close, record_audit
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, ValidationFailed
 from microloan.kernel.ids import new_public_id
@@ -314,6 +314,8 @@ def _complete_run(run: EodRun, actor: Actor) -> None:
             after={"status": EodRun.Status.COMPLETED, "business_date": run.business_date} | counts,
         )
         advance_business_date(expected_current=run.business_date)
+        # The day's close signs the audit chain head into the anchor file, once committed.
+        transaction.on_commit(anchor_at_day_close)
 
 
 def _mark_failed(run: EodRun, actor: Actor, error: Exception) -> None:

@@ -130,7 +130,13 @@ def test_bad_filters_are_422_naming_the_field(client, trail, auditor_headers, qu
 def test_verify_reports_an_intact_chain(client, trail, auditor_headers):
     response = client.get(VERIFY, **auditor_headers)
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "verified": 5, "first_broken": None}
+    assert response.json() == {
+        "ok": True,
+        "verified": 5,
+        "first_broken": None,
+        "anchors": 0,
+        "anchored_seq": 0,
+    }
 
 
 def test_verify_names_a_tampered_record(client, trail, auditor_headers):

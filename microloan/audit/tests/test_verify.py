@@ -4,14 +4,15 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import transaction
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from microloan.audit.chain import compute_record_hash
 from microloan.audit.models import AuditRecord
 from microloan.audit.services import record_audit, verify_audit_chain
-from microloan.audit.triggers import drop_append_only_triggers
+from microloan.audit.testing import as_database_owner
 from microloan.kernel.actors import Actor
 
 pytestmark = pytest.mark.django_db
@@ -30,19 +31,16 @@ def _append(actor, count):
     ]
 
 
-def _as_dba(sql, params=()):
-    """What someone with database access could do: lift the triggers and write directly."""
-    drop_append_only_triggers(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+_as_dba = as_database_owner
 
 
 def _command_output(*args):
     out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("audit", "verify", *args, stdout=out, stderr=err)
-    except CommandError as error:
-        return error.returncode, out.getvalue() + err.getvalue()
+    with translation.override("en"):
+        try:
+            call_command("audit", "verify", *args, stdout=out, stderr=err)
+        except CommandError as error:
+            return error.returncode, out.getvalue() + err.getvalue()
     return 0, out.getvalue() + err.getvalue()
 
 
@@ -51,11 +49,22 @@ def test_an_intact_chain_verifies_across_chunk_boundaries(clerk):
     for chunk_size in (1, 2, 3, 7, 100):
         result = verify_audit_chain(chunk_size=chunk_size)
         assert (result.ok, result.verified, result.first_broken) == (True, 7, None)
-    assert _command_output("--chunk-size", "3") == (0, "OK: 7 audit records verified.\n")
+    code, output = _command_output("--chunk-size", "3")
+    assert (code, output.splitlines()[0]) == (
+        0,
+        "OK: 7 audit records verified (hashes and MACs); 0 anchors checked, the last one at"
+        " record 0.",
+    )
 
 
 def test_an_empty_trail_verifies():
-    assert verify_audit_chain().as_dict() == {"ok": True, "verified": 0, "first_broken": None}
+    assert verify_audit_chain().as_dict() == {
+        "ok": True,
+        "verified": 0,
+        "first_broken": None,
+        "anchors": 0,
+        "anchored_seq": 0,
+    }
 
 
 def test_an_edited_record_is_named_with_expected_and_stored_hash(clerk):
@@ -77,7 +86,7 @@ def test_an_edited_record_is_named_with_expected_and_stored_hash(clerk):
     assert f"stored hash:   {records[2].record_hash}" in output
 
 
-def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(clerk):
+def test_an_edit_with_a_recomputed_hash_fails_its_mac(clerk):
     _append(clerk, 4)
     forged = AuditRecord.objects.get(seq=2)
     forged.actor_id = "someone_else"
@@ -86,7 +95,7 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(clerk):
         ["someone_else", compute_record_hash(forged.hashed_fields())],
     )
     broken = verify_audit_chain().first_broken
-    assert (broken.seq, broken.problem) == (3, "prev_hash_mismatch")
+    assert (broken.seq, broken.problem) == (2, "mac_mismatch")
 
 
 def test_a_deleted_record_leaves_a_gap_that_is_caught(clerk):
@@ -96,7 +105,8 @@ def test_a_deleted_record_leaves_a_gap_that_is_caught(clerk):
     assert (result.ok, result.verified) == (False, 1)
     broken = result.first_broken
     assert (broken.seq, broken.object_id, broken.problem) == (3, "loan_3", "missing_records")
-    assert broken.detail == "records 2 to 2 are missing"
+    with translation.override("en"):
+        assert verify_audit_chain().first_broken.detail == "Records 2 to 2 are missing."
     assert broken.expected_hash == records[0].record_hash
     assert _command_output()[0] == 1
 

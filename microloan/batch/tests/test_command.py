@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from microloan.audit.services import verify_audit_chain
 from microloan.batch.models import EodRun
 from microloan.batch.services import BATCH_ACTOR, start_or_resume_run
 from microloan.kernel.services import get_business_date
@@ -61,6 +62,14 @@ def test_worker_helps_a_run_another_process_started(book):
 def test_worker_with_nothing_to_do(book):
     assert "No end-of-day run to do." in _eod("--worker", "--idle", "0")
     assert get_business_date() == BOOK_DATE
+
+
+def test_the_close_of_each_day_anchors_the_audit_chain(book, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _eod("--until", "2026-03-02", "--quiet")
+    result = verify_audit_chain()
+    assert (result.ok, result.anchors) == (True, 2)
+    assert result.anchored_seq == result.verified  # the run's own record is anchored too
 
 
 @pytest.mark.parametrize(
