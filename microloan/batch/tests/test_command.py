@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from microloan.audit.services import verify_audit_chain
 from microloan.batch.models import EodRun
@@ -60,7 +61,8 @@ def test_worker_helps_a_run_another_process_started(book):
 
 
 def test_worker_with_nothing_to_do(book):
-    assert "No end-of-day run to do." in _eod("--worker", "--idle", "0")
+    with translation.override("en"):
+        assert "No end-of-day run to do." in _eod("--worker", "--idle", "0")
     assert get_business_date() == BOOK_DATE
 
 
@@ -72,12 +74,41 @@ def test_the_close_of_each_day_anchors_the_audit_chain(book, django_capture_on_c
     assert result.anchored_seq == result.verified  # the run's own record is anchored too
 
 
+def test_until_a_day_already_done_is_nothing_to_do(book):
+    _eod("--until", "2026-03-02", "--quiet")
+    with translation.override("en"):
+        printed = _eod("--until", "2026-03-02")  # returns: exit status 0
+    assert printed == (
+        "Nothing to do: end of day has run up to 2026-03-02 already"
+        " (the business date is 2026-03-03).\n"
+    )
+    assert get_business_date() == dt.date(2026, 3, 3)
+    assert EodRun.objects.count() == 2
+
+
+def test_until_a_day_before_the_first_business_date_is_nothing_to_do(book):
+    with translation.override("en"):
+        assert _eod("--until", "2026-02-01").startswith("Nothing to do:")
+    assert get_business_date() == BOOK_DATE
+    assert not EodRun.objects.exists()
+
+
+def test_nothing_to_do_is_said_in_the_active_language(book):
+    with translation.override("zh-hans"):
+        printed = _eod("--until", "2026-02-28")
+    assert printed.startswith("无需执行：")
+    assert "2026-02-28" in printed
+
+
+def test_until_a_day_already_done_prints_nothing_when_quiet(book):
+    assert _eod("--until", "2026-02-28", "--quiet") == ""
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--worker", "--until", "2026-03-05"], "--worker"),
         (["--partitions", "0"], "--partitions"),
-        (["--until", "2026-02-01"], "until_before_business_date"),
         (["--until", "someday"], "YYYY-MM-DD"),
     ],
 )

@@ -14,6 +14,7 @@ import datetime as dt
 from time import perf_counter
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from microloan.batch.models import EodRun
@@ -68,7 +69,19 @@ class Command(BaseCommand):
     def _run_until(self, until: dt.date, partitions: int | None) -> list[EodRun]:
         from microloan.kernel.services import get_business_date
 
-        days = max((until - get_business_date()).days + 1, 0)
+        today = get_business_date()
+        if until < today:  # every day up to `until` has run: a rerun is not an error
+            if not self.quiet:
+                self.stdout.write(
+                    _(
+                        "Nothing to do: end of day has run up to %(until)s already (the"
+                        " business date is %(today)s)."
+                    )
+                    % {"until": until.isoformat(), "today": today.isoformat()}
+                )
+            self.quiet = True  # the report has nothing to add
+            return []
+        days = (until - today).days + 1
         with tqdm(total=days, unit="day", disable=self.quiet or days == 0) as bar:
 
             def advanced(run: EodRun) -> None:
@@ -83,7 +96,7 @@ class Command(BaseCommand):
         if self.quiet:
             return
         if not runs:
-            self.stdout.write("No end-of-day run to do.")
+            self.stdout.write(_("No end-of-day run to do."))
             return
         steps: dict[str, dict] = {}
         for run in runs:
