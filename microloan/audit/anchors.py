@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from .chain import (
     GENESIS_HASH,
     AuditKeys,
-    canonical_json,
+    anchor_json,
     canonical_timestamp,
     compute_anchor_mac,
     macs_equal,
@@ -88,7 +88,7 @@ def append_anchor(path: Path, keys: AuditKeys, *, seq: int, record_hash: str, at
             "prev": _line_hash(last) if last is not None else GENESIS_HASH,
         }
         fields["mac"] = compute_anchor_mac(keys.signing_key, fields)
-        os.write(fd, (canonical_json(fields) + "\n").encode("utf-8"))
+        os.write(fd, (anchor_json(fields) + "\n").encode("utf-8"))
         os.fsync(fd)
     finally:
         os.close(fd)  # releases the lock

@@ -134,9 +134,15 @@ def compute_record_mac(key: bytes, key_id: str, record_hash: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
+def anchor_json(fields: dict[str, Any]) -> str:
+    """An anchor line's text: plain JSON, keys sorted (numbers stay integers, unlike the
+    normalised numbers of ``canonical_json``)."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def compute_anchor_mac(key: bytes, fields: dict[str, Any]) -> str:
     """MAC of an anchor line's fields (everything but the MAC itself)."""
-    message = _ANCHOR_MAC_CONTEXT + canonical_json(fields).encode("utf-8")
+    message = _ANCHOR_MAC_CONTEXT + anchor_json(fields).encode("utf-8")
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 

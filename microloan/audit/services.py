@@ -383,7 +383,7 @@ def anchor_at_day_close() -> None:
     except (AnchorRefused, AnchorFileBroken, OSError):
         logger.exception("The audit chain was NOT anchored at the close of the day.")
         return
-    logger.info("Audit chain anchored at record %s in %s.", written.seq, written.path)
+    logger.debug("Audit chain anchored at record %s in %s.", written.seq, written.path)
 
 
 def _check_record(

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
-from microloan.audit.anchors import append_anchor
+from microloan.audit.anchors import append_anchor, read_anchors
 from microloan.audit.chain import compute_record_hash, compute_record_mac, parse_audit_keys
 from microloan.audit.models import AuditChainHead, AuditRecord
 from microloan.audit.services import (
@@ -112,6 +112,16 @@ def test_anchor_lines_are_signed_and_chain_to_the_line_before(clerk):
     assert second["prev"] == hashlib.sha256(lines[0].encode()).hexdigest()
     assert first["record_hash"] == AuditRecord.objects.get(seq=2).record_hash
     assert len(first["mac"]) == 64
+
+
+@pytest.mark.parametrize("seq", [0, 10, 1800, 10**12 + 7])
+def test_an_anchor_line_reads_back_as_written(tmp_path, seq):
+    keys = parse_audit_keys(KEY_1)
+    path = tmp_path / "anchors.jsonl"
+    append_anchor(path, keys, seq=seq, record_hash="ab" * 32, at=timezone.now())
+    append_anchor(path, keys, seq=seq + 1, record_hash="cd" * 32, at=timezone.now())
+    assert [(a.line, a.seq) for a in read_anchors(path, keys)] == [(1, seq), (2, seq + 1)]
+    assert f'"seq":{seq},' in path.read_text()
 
 
 def test_an_empty_chain_can_be_anchored_and_verified():
