@@ -190,9 +190,14 @@ STATIC_ROOT = VAR_DIR / "static"
 # The business date a fresh installation starts on (end of day moves it forward).
 INITIAL_BUSINESS_DATE = os.environ.get("INITIAL_BUSINESS_DATE", "2026-01-01")
 
-# Failed logins per username and per client address before a pause (accounts).
+# Failed sign-ins of a username at one address, and of one address, before a lock of
+# LOGIN_LOCKOUT_SECONDS that doubles with each further failure up to the max; a count is
+# forgotten a window after its last failure's lock ended (accounts).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "60"))
+LOGIN_LOCKOUT_MAX_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_MAX_SECONDS", "3600"))
 
 # Idempotency keys are kept at least this long (api).
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))

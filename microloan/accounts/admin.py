@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError
 
-from .models import BorrowerApiToken, LoginFailure, StaffApiToken, StaffUser
+from .models import BorrowerApiToken, LoginThrottle, StaffApiToken, StaffUser
 from .services import revoke_borrower_tokens, revoke_staff_token
 
 
@@ -98,9 +98,9 @@ class BorrowerApiTokenAdmin(_TokenAdmin):
                 self.message_user(request, f"{borrower_id}: {exc.message}", level="error")
 
 
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    list_display = ("username", "client_ip", "created_at")
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    list_display = ("username", "client_ip", "failures", "last_failure_at", "locked_until")
     search_fields = ("username", "client_ip")
 
     def has_add_permission(self, request):
