@@ -199,6 +199,15 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "60"))
 LOGIN_LOCKOUT_MAX_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_MAX_SECONDS", "3600"))
 
+# One-time SMS codes that verify a phone before registration or sign-in (customers): life,
+# wrong answers allowed, resend cooldown, codes per phone per hour, requests per address.
+PHONE_CODE_TTL_SECONDS = int(os.environ.get("PHONE_CODE_TTL_SECONDS", "300"))
+PHONE_CODE_MAX_TRIES = int(os.environ.get("PHONE_CODE_MAX_TRIES", "5"))
+PHONE_CODE_RESEND_SECONDS = int(os.environ.get("PHONE_CODE_RESEND_SECONDS", "60"))
+PHONE_CODE_MAX_SENDS_PER_HOUR = int(os.environ.get("PHONE_CODE_MAX_SENDS_PER_HOUR", "5"))
+PHONE_CODE_ADDRESS_LIMIT = int(os.environ.get("PHONE_CODE_ADDRESS_LIMIT", "20"))
+PHONE_CODE_ADDRESS_WINDOW_SECONDS = int(os.environ.get("PHONE_CODE_ADDRESS_WINDOW_SECONDS", "3600"))
+
 # Idempotency keys are kept at least this long (api).
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
 # Days after a promise's date in which a payment still keeps it (the bank's answer to

@@ -13,7 +13,7 @@ from microloan.customers.models import (
     Customer,
     PersonalDataAccess,
 )
-from microloan.customers.testing import customer_data, make_customer
+from microloan.customers.testing import customer_data, make_customer, phone_code
 from microloan.customers.validation import CustomerDataInvalid
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import (
@@ -97,13 +97,16 @@ def test_a_phone_in_use_is_a_conflict():
 
 def test_self_registration_needs_the_registration_consents():
     with pytest.raises(CustomerDataInvalid) as refused:
-        services.register_self(data=customer_data(consents=[]))
+        services.register_self(data=customer_data(consents=[]), code="123456")
     assert refused.value.problems["consents"].code == "consent_missing"
     assert not Customer.objects.exists()
 
 
 def test_self_registration_issues_a_token_and_audits_as_the_borrower():
-    registration = services.register_self(data=customer_data(), client_ip="10.0.0.8")
+    data = customer_data()
+    registration = services.register_self(
+        data=data, code=phone_code(data["phone"]), client_ip="10.0.0.8"
+    )
     customer = registration.customer
     assert registration.token.startswith("mlb_")
     [registered] = _audit("customer.registered")
@@ -335,6 +338,9 @@ def test_access_log_needs_its_permission_and_records_are_append_only():
 
 
 def test_a_client_address_that_is_not_an_ip_is_not_stored():
-    registration = services.register_self(data=customer_data(), client_ip="unknown")
+    data = customer_data()
+    registration = services.register_self(
+        data=data, code=phone_code(data["phone"]), client_ip="unknown"
+    )
     consent = services.require_consent(registration.customer, "personal_information")
     assert consent.ip_address is None
