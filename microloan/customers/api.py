@@ -276,7 +276,7 @@ def register(request, response: HttpResponse, payload: RegisterIn):
 @router.post("/sign-in/codes", auth=None, response={202: None, **_REFUSALS})
 def send_sign_in_code(request, payload: PhoneCodeIn):
     """Send a one-time sign-in code to a customer's phone by SMS. The reply is 202 whether or
-    not the phone belongs to a customer (only a customer's phone gets the SMS)."""
+    not the phone belongs to a customer (a stranger's phone gets an SMS saying so, no code)."""
     return _send_code(request, payload, PhoneCodePurpose.SIGN_IN)
 
 

@@ -74,5 +74,5 @@ def phone_code(
             send()
     finally:
         events.unsubscribe(CODE_REQUESTED, catch)
-    assert len(sent) == 1, f"expected one code for {phone}, got {len(sent)}"
+    assert len(sent) == 1 and sent[0], f"expected one code for {phone}, got {sent}"
     return sent[0]

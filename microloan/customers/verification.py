@@ -1,10 +1,11 @@
 """Phone verification by one-time SMS code: nothing about existing records is said before it.
 
 ``request_phone_code`` answers the same whether the phone belongs to a customer or not (the API
-replies 202 either way); the code goes out as the event ``customer.phone_code_requested``, which
-the notifications app hands to its SMS provider after commit. A code has 6 digits, is stored
-only as an HMAC under a key outside the database, expires after ``PHONE_CODE_TTL_SECONDS``, is
-used once, and dies after ``PHONE_CODE_MAX_TRIES`` wrong answers. Requests are limited per
+replies 202, and one SMS goes out, either way); the code goes out as the event
+``customer.phone_code_requested``, which the notifications app hands to its SMS provider after
+commit. A code has 6 digits, is stored only as an HMAC under a key outside the database,
+expires after ``PHONE_CODE_TTL_SECONDS``, is used once, and dies after ``PHONE_CODE_MAX_TRIES``
+wrong answers. Requests are limited per
 phone (a resend cooldown and a number per hour) and per client address (429 with Retry-After).
 
 Every counter is read and changed in one transaction that locks its row (on SQLite the write
@@ -100,7 +101,8 @@ def request_phone_code(
     *, phone: str, purpose: str, client_ip: str, language: str = "zh-hans"
 ) -> None:
     """Send a new code to ``phone`` for ``purpose`` (registration, sign-in). The outcome says
-    nothing about the phone: a sign-in code for a phone no customer has is simply not sent."""
+    nothing about the phone: a phone no customer has, asking to sign in, gets an SMS saying so
+    instead of a code (and the code stored for it can never be used: no customer to sign in)."""
     if purpose not in PhoneCodePurpose.values:
         raise ValueError(f"unknown phone code purpose {purpose!r}")
     number = _checked_phone(phone)
@@ -130,16 +132,18 @@ def request_phone_code(
         row.expires_at = now + dt.timedelta(seconds=settings.PHONE_CODE_TTL_SECONDS)
         row.tries = 0
         row.save()
-        known = Customer.objects.filter(phone_index=index).exists()
-        if purpose == PhoneCodePurpose.REGISTER or known:
-            events.publish(
-                CODE_REQUESTED,
-                phone=number,
-                code=code,
-                purpose=purpose,
-                language=language if language in {"zh-hans", "en"} else "zh-hans",
-                expires_in_minutes=settings.PHONE_CODE_TTL_SECONDS // 60,
-            )
+        # Every request sends one SMS, so neither the reply nor its timing tells a customer's
+        # phone from a stranger's; a stranger asking to sign in is told there is no account
+        # (and gets no code).
+        has_account = Customer.objects.filter(phone_index=index).exists()
+        events.publish(
+            CODE_REQUESTED,
+            phone=number,
+            code=code if has_account or purpose == PhoneCodePurpose.REGISTER else "",
+            purpose=purpose,
+            language=language if language in {"zh-hans", "en"} else "zh-hans",
+            expires_in_minutes=settings.PHONE_CODE_TTL_SECONDS // 60,
+        )
 
 
 def use_phone_code(*, phone: str, purpose: str, code: str) -> str:

@@ -25,8 +25,14 @@ CODE_REQUESTED = "customer.phone_code_requested"
 
 
 def code_text(*, code: str, purpose: str, expires_in_minutes: int, language: str) -> str:
+    """The SMS; an empty ``code`` is a sign-in asked for a phone that has no account."""
     values = {"code": code, "minutes": expires_in_minutes}
     with translation.override(language):
+        if not code:
+            return _(
+                "[Microloan] Someone asked to sign in with this number, which has no Microloan "
+                "account. If it was you, register first; if not, ignore this message."
+            )
         if purpose == "sign_in":
             text = _(
                 "[Microloan] Your sign-in code is %(code)s. It expires in %(minutes)d minutes; "

@@ -163,15 +163,22 @@ def test_a_customer_signs_in_with_the_sms_code(client):
     assert client.get(f"{BASE}/me", **bearer(response.json()["token"])).status_code == 200
 
 
-def test_a_stranger_s_phone_gets_the_same_reply_but_no_sms(
+def test_a_stranger_s_phone_gets_the_same_reply_and_an_sms_without_a_code(
     client, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = ask(client, "13900139000", path=f"{BASE}/sign-in/codes")
-    assert (response.status_code, response.content) == (202, b"")
-    assert callbacks == [] and not ProviderRecord.objects.exists()
-    refused = client.post_json(f"{BASE}/sign-in", {"phone": "13900139000", "code": "123456"})
-    assert (refused.status_code, refused.json()["code"]) == (422, "phone_code_invalid")
+    make_customer(phone="13800138000")
+    replies = []
+    for phone in ("13800138000", "13900139000"):
+        with django_capture_on_commit_callbacks(execute=True):
+            replies.append(ask(client, phone, path=f"{BASE}/sign-in/codes", language="en"))
+    assert [(r.status_code, r.content) for r in replies] == [(202, b""), (202, b"")]
+    customer_sms, stranger_sms = ProviderRecord.objects.order_by("id")
+    assert "sign-in code is" in customer_sms.body
+    assert "no Microloan account" in stranger_sms.body
+    assert not re.search(r"\d{6}", stranger_sms.body)
+    for code in ("000000", "123456"):
+        refused = client.post_json(f"{BASE}/sign-in", {"phone": "13900139000", "code": code})
+        assert (refused.status_code, refused.json()["code"]) == (422, "phone_code_invalid")
 
 
 def test_a_registration_code_does_not_sign_in(client):
