@@ -22,6 +22,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -181,3 +182,17 @@ def use_phone_code(*, phone: str, purpose: str, code: str) -> str:
     if not accepted:
         raise phone_code_invalid()
     return number
+
+
+def purge_phone_codes() -> int:
+    """Delete codes and request counters that hold nothing any more: no live code, and no send
+    or request within their windows (the next request would start afresh anyway)."""
+    now = timezone.now()
+    codes, _detail = (
+        PhoneCode.objects.filter(window_started_at__lt=now - SENDS_WINDOW)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__lt=now))
+        .delete()
+    )
+    window = dt.timedelta(seconds=settings.PHONE_CODE_ADDRESS_WINDOW_SECONDS)
+    counters, _detail = RequestThrottle.objects.filter(window_started_at__lt=now - window).delete()
+    return codes + counters

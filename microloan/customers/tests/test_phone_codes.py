@@ -3,8 +3,10 @@ about existing records; code requests are limited per phone and per address."""
 
 import datetime as dt
 import re
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 
 from microloan.accounts.testing import bearer
@@ -186,3 +188,20 @@ def test_a_registration_code_does_not_sign_in(client):
     code = code_for(client, "13800138000")
     response = client.post_json(f"{BASE}/sign-in", {"phone": "13800138000", "code": code})
     assert response.json()["code"] == "phone_code_invalid"
+
+
+def test_purge_keeps_what_still_limits_or_can_be_used(client):
+    make_customer(phone="13900139000")
+    code_for(client, "13800138000")
+    code_for(client, "13900139000", path=f"{BASE}/sign-in/codes")
+    hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    PhoneCode.objects.filter(purpose="sign_in").update(
+        window_started_at=hours_ago, sent_at=hours_ago, expires_at=hours_ago
+    )
+    out = StringIO()
+    call_command("purge_phone_codes", stdout=out)
+    assert "Deleted 1" in out.getvalue()
+    assert list(PhoneCode.objects.values_list("purpose", flat=True)) == ["register"]
+    RequestThrottle.objects.update(window_started_at=hours_ago)
+    call_command("purge_phone_codes", stdout=out)
+    assert not RequestThrottle.objects.exists() and PhoneCode.objects.count() == 1
