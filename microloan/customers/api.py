@@ -4,7 +4,8 @@ the only clear value the API ever returns is the one ``POST /{id}/reveal`` asks 
 Borrowers: ``POST /registration/codes`` sends a one-time code to a phone (always 202, whether
 the phone is known or not); ``POST /register`` with that code returns the customer and a
 borrower token. A registered borrower signs in the same way: ``POST /sign-in/codes``, then
-``POST /sign-in``. Then ``GET``/``PATCH /me``, ``POST /me/consents``,
+``POST /sign-in``. Then ``GET``/``PATCH /me`` (a new phone with the code that
+``POST /me/phone/codes`` sent it), ``POST /me/consents``,
 ``POST /me/consents/{purpose}/withdraw``. Code requests are limited per phone and per client
 address (429 ``too_many_requests`` with Retry-After).
 Staff: ``GET /`` (search), ``GET /access-log``, ``GET /{id}``, ``POST /{id}/reveal``.
@@ -130,6 +131,9 @@ class CustomerUpdateIn(Schema):
     device_id: str | None = Field(None, max_length=DEVICE_ID_MAX_LENGTH)
     id_expiry: str | None = Field(None, max_length=10)
     preferred_language: str | None = Field(None, max_length=8)
+    phone_code: str | None = Field(
+        None, max_length=12, description="with a new phone: the code sent to it (/me/phone/codes)"
+    )
 
 
 class ConsentOut(Schema):
@@ -296,10 +300,20 @@ def me(request):
 
 @router.patch("/me", auth=borrower_auth, response={200: CustomerDetailOut, **_REFUSALS})
 def update_me(request, payload: CustomerUpdateIn):
+    """Change one's own details; a new phone needs the code sent to it (``/me/phone/codes``)."""
+    changes = payload.dict(exclude_unset=True)
+    phone_code = changes.pop("phone_code", None)
     customer = services.update_customer(
-        actor=request.auth, customer_id=request.auth.id, changes=payload.dict(exclude_unset=True)
+        actor=request.auth, customer_id=request.auth.id, changes=changes, phone_code=phone_code
     )
     return _detail(customer)
+
+
+@router.post("/me/phone/codes", auth=borrower_auth, response={202: None, **_REFUSALS})
+def send_phone_change_code(request, payload: PhoneCodeIn):
+    """Send a one-time code to the new phone a borrower wants to move to. The reply is 202
+    whether or not the number belongs to another customer."""
+    return _send_code(request, payload, PhoneCodePurpose.CHANGE_PHONE)
 
 
 @router.post("/me/consents", auth=borrower_auth, response={201: ConsentOut, **_REFUSALS})

@@ -183,6 +183,7 @@ class PersonalDataAccess(models.Model):
 class PhoneCodePurpose(models.TextChoices):
     REGISTER = "register", _("registration")
     SIGN_IN = "sign_in", _("sign-in")
+    CHANGE_PHONE = "change_phone", _("phone change")
 
 
 class PhoneCode(models.Model):

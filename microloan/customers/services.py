@@ -51,6 +51,7 @@ from .validation import (
     FieldInvalid,
     age_on,
     check_consent_purpose,
+    check_phone,
     check_text_version,
     validate_changes,
     validate_registration,
@@ -229,10 +230,32 @@ def sign_in_with_code(*, phone: str, code: str) -> SelfRegistration:
     )
 
 
-def update_customer(*, actor: Actor, customer_id: str, changes: Mapping[str, Any]) -> Customer:
+def _require_new_phone_code(customer_id: str, phone: str, code: str | None) -> None:
+    try:
+        index = blind_index("phone", check_phone(phone))
+    except FieldInvalid:
+        return  # not a phone: the validation of the changes names the field
+    current = Customer.objects.filter(public_id=customer_id).values_list("phone_index", flat=True)
+    if index not in current:  # a new number (the same one again needs no code)
+        use_phone_code(phone=phone, purpose=PhoneCodePurpose.CHANGE_PHONE, code=code or "")
+
+
+def update_customer(
+    *,
+    actor: Actor,
+    customer_id: str,
+    changes: Mapping[str, Any],
+    phone_code: str | None = None,
+) -> Customer:
     """Change a customer's details (the borrower themself, or staff with
     ``customers.change_customer``). Name and ID number cannot change; every problem is reported
-    at once; a phone used by another customer is 409 ``phone_in_use``."""
+    at once; a phone used by another customer is 409 ``phone_in_use``.
+
+    A borrower moving to a new phone proves it with ``phone_code``, the code sent to the new
+    number for ``change_phone``; without it the change is 422 ``phone_code_invalid``, so
+    ``phone_in_use`` cannot be used to look up other people's numbers."""
+    if actor.kind == "borrower" and changes.get("phone") is not None:
+        _require_new_phone_code(customer_id, str(changes["phone"]), phone_code)
     with transaction.atomic():
         customer = _customer_for(actor, customer_id, CHANGE_CUSTOMER, lock=True)
         clean = validate_changes(changes, today=get_business_date(), birth_date=customer.birth_date)

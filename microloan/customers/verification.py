@@ -140,7 +140,7 @@ def request_phone_code(
         events.publish(
             CODE_REQUESTED,
             phone=number,
-            code=code if has_account or purpose == PhoneCodePurpose.REGISTER else "",
+            code="" if purpose == PhoneCodePurpose.SIGN_IN and not has_account else code,
             purpose=purpose,
             language=language if language in {"zh-hans", "en"} else "zh-hans",
             expires_in_minutes=settings.PHONE_CODE_TTL_SECONDS // 60,

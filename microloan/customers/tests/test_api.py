@@ -116,9 +116,15 @@ def test_registration_reply_is_not_cached(client):
 
 def test_a_borrower_changes_their_details(client, registered):
     _data, body = registered
+    code = phone_code(
+        "13900139000",
+        send=lambda: client.post_json(
+            f"{BASE}/me/phone/codes", {"phone": "13900139000"}, **bearer(body["token"])
+        ),
+    )
     response = client.patch_json(
         f"{BASE}/me",
-        {"phone": "+86 139 0013 9000", "monthly_income": "15000.00"},
+        {"phone": "+86 139 0013 9000", "monthly_income": "15000.00", "phone_code": code},
         **bearer(body["token"]),
     )
     assert response.status_code == 200, response.content

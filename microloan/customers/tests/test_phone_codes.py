@@ -205,3 +205,38 @@ def test_purge_keeps_what_still_limits_or_can_be_used(client):
     RequestThrottle.objects.update(window_started_at=hours_ago)
     call_command("purge_phone_codes", stdout=out)
     assert not RequestThrottle.objects.exists() and PhoneCode.objects.count() == 1
+
+
+# --- a borrower's new phone ------------------------------------------------------------------
+
+
+def test_a_new_phone_without_its_code_is_refused_before_anything_is_said_about_it(client):
+    make_customer(phone="13900139000")  # someone else's number
+    data = customer_data(phone="13800138000")
+    token = register(client, data, code_for(client, "13800138000")).json()["token"]
+    for changes in ({"phone": "13900139000"}, {"phone": "13900139000", "phone_code": "123456"}):
+        response = client.patch_json(f"{BASE}/me", changes, **bearer(token))
+        assert (response.status_code, response.json()["code"]) == (422, "phone_code_invalid")
+    code = phone_code(
+        "13900139000",
+        send=lambda: client.post_json(
+            f"{BASE}/me/phone/codes", {"phone": "13900139000"}, **bearer(token)
+        ),
+    )
+    taken = client.patch_json(
+        f"{BASE}/me", {"phone": "13900139000", "phone_code": code}, **bearer(token)
+    )
+    assert (taken.status_code, taken.json()["code"]) == (409, "phone_in_use")
+
+
+def test_keeping_the_same_phone_needs_no_code(client):
+    data = customer_data(phone="13800138000")
+    token = register(client, data, code_for(client, "13800138000")).json()["token"]
+    response = client.patch_json(
+        f"{BASE}/me", {"phone": "138 0013 8000", "address": "上海市黄浦区1号"}, **bearer(token)
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_the_phone_change_code_needs_a_borrower_token(client):
+    assert client.post_json(f"{BASE}/me/phone/codes", {"phone": "13900139000"}).status_code == 401

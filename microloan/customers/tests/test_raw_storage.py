@@ -129,6 +129,7 @@ def test_no_personal_number_is_stored_in_the_clear(client, audit_rows_erasable, 
         actor=Actor.borrower(moved.public_id),
         customer_id=moved.public_id,
         changes={"phone": f"+86 {NEW_PHONE}"},
+        phone_code=phone_code(NEW_PHONE, purpose="change_phone"),
     )
     reviewer = staff_actor(services.REVEAL_PERSONAL_DATA)
     for field in services.REVEALABLE_FIELDS:

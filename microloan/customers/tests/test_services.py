@@ -122,7 +122,10 @@ def test_a_borrower_updates_their_own_record_and_the_audit_is_masked():
     customer = make_customer(phone="13800138000")
     me = Actor.borrower(customer.public_id)
     updated = services.update_customer(
-        actor=me, customer_id=customer.public_id, changes={"phone": "13900139000", "employer": "新"}
+        actor=me,
+        customer_id=customer.public_id,
+        changes={"phone": "13900139000", "employer": "新"},
+        phone_code=phone_code("13900139000", purpose="change_phone"),
     )
     assert Customer.objects.get(pk=customer.pk).phone == "13900139000"
     assert services.find_by_phone("13900139000").get() == updated
