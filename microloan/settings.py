@@ -11,8 +11,13 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from microloan.production import (
+    CONTRACT_SIGNING_VARIABLES,
+    refuse_development_secret,
+    refuse_development_signing_keys,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("MICROLOAN_VAR_DIR", BASE_DIR.parent / "var")).resolve()
@@ -38,11 +43,10 @@ def _local_secret(name: str, generate) -> str:
 
 def _required_secret(env_name: str, file_name: str, generate) -> str:
     value = os.environ.get(env_name)
-    if value:
-        return value
     if not DEBUG:
-        raise ImproperlyConfigured(f"{env_name} must be set when DEBUG is off.")
-    return _local_secret(file_name, generate)
+        # Set, and not a copy of the development secret generated into var/.
+        return refuse_development_secret(env_name, value, VAR_DIR / file_name)
+    return value or _local_secret(file_name, generate)
 
 
 SECRET_KEY = _required_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50))
@@ -64,6 +68,17 @@ AUDIT_HMAC_KEY = _required_secret(
     lambda: "a1:" + __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode(),
 )
 AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit" / "anchors.jsonl"))
+
+# The contract seal (microloan/contracts/signing.py): PEM files of the platform's key, its
+# certificate and the CA verifiers trust. Unset in development: keys are made in var/keys/.
+CONTRACT_SIGNING_KEY = os.environ.get("CONTRACT_SIGNING_KEY", "")
+CONTRACT_SIGNING_CERT = os.environ.get("CONTRACT_SIGNING_CERT", "")
+CONTRACT_SIGNING_CA = os.environ.get("CONTRACT_SIGNING_CA", "")
+if not DEBUG:
+    refuse_development_signing_keys(
+        {name: os.environ.get(name) for name in CONTRACT_SIGNING_VARIABLES},
+        VAR_DIR / "keys" / "contracts",
+    )
 
 # Key of the HMAC blind index used to look up encrypted fields; empty = derived from the first
 # field key (rotating it needs `microloan keys reindex`).
@@ -118,6 +133,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "microloan.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -185,6 +201,32 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads it to send X-CSRFToken
 
+# --- transport and browser security ----------------------------------------------------------
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients), say
+# BEHIND_TLS_PROXY=1 so Django knows the request was HTTPS.
+if _env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]  # load balancers probe over plain HTTP
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 86400)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# microloan.csp: everything from this origin; inline style attributes for the report charts.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# /api/v1/docs and /api/v1/openapi.json: open in development, staff sign-in otherwise.
+API_DOCS_PUBLIC = _env_bool("API_DOCS_PUBLIC", DEBUG)
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -198,9 +240,23 @@ STATIC_ROOT = VAR_DIR / "static"
 # The business date a fresh installation starts on (end of day moves it forward).
 INITIAL_BUSINESS_DATE = os.environ.get("INITIAL_BUSINESS_DATE", "2026-01-01")
 
-# Failed logins per username and per client address before a pause (accounts).
+# Failed sign-ins of a username at one address, and of one address, before a lock of
+# LOGIN_LOCKOUT_SECONDS that doubles with each further failure up to the max; a count is
+# forgotten a window after its last failure's lock ended (accounts).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "60"))
+LOGIN_LOCKOUT_MAX_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_MAX_SECONDS", "3600"))
+
+# One-time SMS codes that verify a phone before registration or sign-in (customers): life,
+# wrong answers allowed, resend cooldown, codes per phone per hour, requests per address.
+PHONE_CODE_TTL_SECONDS = int(os.environ.get("PHONE_CODE_TTL_SECONDS", "300"))
+PHONE_CODE_MAX_TRIES = int(os.environ.get("PHONE_CODE_MAX_TRIES", "5"))
+PHONE_CODE_RESEND_SECONDS = int(os.environ.get("PHONE_CODE_RESEND_SECONDS", "60"))
+PHONE_CODE_MAX_SENDS_PER_HOUR = int(os.environ.get("PHONE_CODE_MAX_SENDS_PER_HOUR", "5"))
+PHONE_CODE_ADDRESS_LIMIT = int(os.environ.get("PHONE_CODE_ADDRESS_LIMIT", "20"))
+PHONE_CODE_ADDRESS_WINDOW_SECONDS = int(os.environ.get("PHONE_CODE_ADDRESS_WINDOW_SECONDS", "3600"))
 
 # Idempotency keys are kept at least this long (api).
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))

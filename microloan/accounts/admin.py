@@ -1,12 +1,26 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError
 
-from .models import BorrowerApiToken, LoginFailure, StaffApiToken, StaffUser
+from .models import BorrowerApiToken, LoginThrottle, StaffApiToken, StaffUser
 from .services import revoke_borrower_tokens, revoke_staff_token
+
+
+def _sign_in_through_the_back_office(request, extra_context=None):
+    """The admin's own login form would check passwords outside the sign-in limits
+    (``authenticate_staff``); staff sign in on the back-office page and come back."""
+    return redirect_to_login(
+        request.GET.get("next") or reverse("admin:index"), login_url=settings.LOGIN_URL
+    )
+
+
+admin.site.login = _sign_in_through_the_back_office
 
 
 @admin.register(StaffUser)
@@ -98,9 +112,9 @@ class BorrowerApiTokenAdmin(_TokenAdmin):
                 self.message_user(request, f"{borrower_id}: {exc.message}", level="error")
 
 
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    list_display = ("username", "client_ip", "created_at")
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    list_display = ("username", "client_ip", "failures", "last_failure_at", "locked_until")
     search_fields = ("username", "client_ip")
 
     def has_add_permission(self, request):

@@ -1,7 +1,7 @@
-"""Staff users, API tokens for staff and borrowers, and failed-login records.
+"""Staff users, API tokens for staff and borrowers, and sign-in throttles.
 
 Tokens are bearer secrets shown once on creation; only their SHA-256 is stored, so a copy of
-the database does not let anyone call the API. Failed logins live in the database (not process
+the database does not let anyone call the API. Sign-in throttles live in the database (not process
 memory) so the limit holds across every web process.
 """
 
@@ -81,20 +81,27 @@ class BorrowerApiToken(models.Model):
         return self.public_id
 
 
-class LoginFailure(models.Model):
-    """One failed staff login, counted per username and per client address over a window."""
+class LoginThrottle(models.Model):
+    """Consecutive failed staff sign-ins for one key, and until when the key is locked.
 
-    username = models.CharField(max_length=150)
+    A key is a username at a client address, so a stranger elsewhere cannot lock a staff member
+    out by name; ``username`` empty is the address itself, which bounds one address trying many
+    usernames. An attempt is counted before its password is checked, in one locked transaction,
+    so parallel attempts cannot slip past the limit.
+    """
+
+    username = models.CharField(max_length=150, blank=True)
     client_ip = models.CharField(max_length=45)
-    created_at = models.DateTimeField(auto_now_add=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("failed login")
-        verbose_name_plural = _("failed logins")
-        indexes = [
-            models.Index(fields=["username", "created_at"], name="loginfail_user_time"),
-            models.Index(fields=["client_ip", "created_at"], name="loginfail_ip_time"),
+        verbose_name = _("sign-in throttle")
+        verbose_name_plural = _("sign-in throttles")
+        constraints = [
+            models.UniqueConstraint(fields=["username", "client_ip"], name="loginthrottle_key")
         ]
 
     def __str__(self) -> str:
-        return f"{self.username} from {self.client_ip} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.username or '*'} from {self.client_ip}: {self.failures}"

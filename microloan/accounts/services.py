@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +24,8 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 
-from .models import BorrowerApiToken, LoginFailure, StaffApiToken, StaffUser
+from .lockout import lockout_seconds
+from .models import BorrowerApiToken, LoginThrottle, StaffApiToken, StaffUser
 
 STAFF_TOKEN_PREFIX = "mls_"
 BORROWER_TOKEN_PREFIX = "mlb_"
@@ -58,42 +60,85 @@ def _new_raw_token(prefix: str) -> str:
 def authenticate_staff(*, username: str, password: str, client_ip: str) -> StaffUser:
     """The active staff user with these credentials, or a refusal.
 
-    Refuses with ``too_many_login_attempts`` (429) once ``LOGIN_FAILURE_LIMIT`` failures were
-    recorded within ``LOGIN_FAILURE_WINDOW_SECONDS`` for this username or for this client address
-    (checked before the password, so a locked account gives no answer about it). A wrong
-    password or an inactive user is ``invalid_credentials`` (401) and is recorded. Success clears
-    the username's failures. Call it outside any transaction: a failure is committed on its own
-    and would otherwise be rolled back with the caller's work when the refusal propagates.
+    Each attempt is first counted against its username at this address and against the address
+    (``LoginThrottle``), in one transaction that locks both rows, and only then is the password
+    checked: so N parallel attempts make at most ``LOGIN_FAILURE_LIMIT`` password checks. A key
+    that reaches its limit is locked, for ``LOGIN_LOCKOUT_SECONDS`` doubling with each further
+    failure up to ``LOGIN_LOCKOUT_MAX_SECONDS``; an attempt on a locked key is
+    ``too_many_login_attempts`` (429, ``retry_after``) with no answer about the password. A wrong
+    password or an inactive user is ``invalid_credentials`` (401). Success clears the username's
+    count at this address and takes the attempt back from the address's. Call it outside any
+    transaction: the count must commit even when the caller's work is refused.
     """
-    now = timezone.now()
-    _refuse_if_rate_limited(username=username, client_ip=client_ip, now=now)
+    username = username[:150]
+    client_ip = client_ip[:45]
+    if not username:
+        raise NotAuthenticated(_("Wrong username or password."), code="invalid_credentials")
+    _count_attempt(username=username, client_ip=client_ip, now=timezone.now())
     user = authenticate(None, username=username, password=password)
     if user is None:
-        with transaction.atomic():
-            LoginFailure.objects.create(username=username[:150], client_ip=client_ip[:45])
         raise NotAuthenticated(_("Wrong username or password."), code="invalid_credentials")
-    LoginFailure.objects.filter(username=username).delete()
+    with transaction.atomic(durable=True):
+        LoginThrottle.objects.filter(username=username, client_ip=client_ip).delete()
+        LoginThrottle.objects.filter(username="", client_ip=client_ip, failures__gt=0).update(
+            failures=F("failures") - 1
+        )
     return user
 
 
-def _refuse_if_rate_limited(*, username: str, client_ip: str, now: dt.datetime) -> None:
-    limit = settings.LOGIN_FAILURE_LIMIT
+def _count_attempt(*, username: str, client_ip: str, now: dt.datetime) -> None:
+    """Count one attempt on the username at this address and on the address, or refuse it
+    when either key is locked (then nothing is counted)."""
     window = dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    recent = LoginFailure.objects.filter(created_at__gt=now - window)
-    retry_after = 0
-    for failures in (recent.filter(username=username), recent.filter(client_ip=client_ip)):
-        # The limit-th newest failure leaving the window brings the count back under the limit.
-        times = list(failures.order_by("-created_at").values_list("created_at", flat=True)[:limit])
-        if len(times) >= limit:
-            wait = (times[limit - 1] + window - now).total_seconds()
-            retry_after = max(retry_after, int(wait) + 1)
-    if retry_after:
-        raise TooManyLoginAttempts(retry_after=retry_after)
+    keys = {username: settings.LOGIN_FAILURE_LIMIT, "": settings.LOGIN_ADDRESS_FAILURE_LIMIT}
+    with transaction.atomic(durable=True):
+        # Both rows exist before they are locked: a concurrent first attempt inserts nothing
+        # twice (ON CONFLICT DO NOTHING), and the lock below is then taken on a real row. On
+        # SQLite the transaction already holds the database's write lock (BEGIN IMMEDIATE).
+        LoginThrottle.objects.bulk_create(
+            [LoginThrottle(username=name, client_ip=client_ip) for name in keys],
+            ignore_conflicts=True,
+        )
+        rows = list(
+            LoginThrottle.objects.select_for_update()
+            .filter(client_ip=client_ip, username__in=list(keys))
+            .order_by("username")  # one lock order for every caller: no deadlock
+        )
+        retry_after = max(
+            (_seconds_left(row.locked_until, now) for row in rows if row.locked_until),
+            default=0,
+        )
+        if retry_after:
+            raise TooManyLoginAttempts(retry_after=retry_after)
+        for row in rows:
+            quiet_since = row.locked_until or row.last_failure_at
+            if quiet_since is not None and now - quiet_since > window:
+                row.failures = 0  # forgotten: a window passed since the last failure's lock
+            row.failures += 1
+            row.last_failure_at = now
+            wait = lockout_seconds(
+                row.failures,
+                limit=keys[row.username],
+                base=settings.LOGIN_LOCKOUT_SECONDS,
+                cap=settings.LOGIN_LOCKOUT_MAX_SECONDS,
+            )
+            row.locked_until = now + dt.timedelta(seconds=wait) if wait else None
+            row.save(update_fields=["failures", "last_failure_at", "locked_until"])
 
 
-def purge_login_failures(*, older_than: dt.datetime) -> int:
-    """Delete failure records that no longer count (older than the window)."""
-    deleted, _detail = LoginFailure.objects.filter(created_at__lt=older_than).delete()
+def _seconds_left(until: dt.datetime, now: dt.datetime) -> int:
+    left = (until - now).total_seconds()
+    return math.ceil(left) if left > 0 else 0
+
+
+def purge_login_throttles(*, older_than: dt.datetime) -> int:
+    """Delete throttles that no longer hold anything back: not locked, and no failure since
+    ``older_than`` (then the next attempt would start the count again anyway)."""
+    deleted, _detail = (
+        LoginThrottle.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=older_than))
+        .filter(Q(last_failure_at__isnull=True) | Q(last_failure_at__lt=older_than))
+        .delete()
+    )
     return deleted
 
 

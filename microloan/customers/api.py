@@ -1,15 +1,21 @@
 """Customers API (mounted at ``/api/v1/customers/``). Every reply shows personal data masked;
 the only clear value the API ever returns is the one ``POST /{id}/reveal`` asks for, logged.
 
-Borrowers: ``POST /register`` (no token yet) returns the customer and a borrower token; then
-``GET``/``PATCH /me``, ``POST /me/consents``, ``POST /me/consents/{purpose}/withdraw``.
+Borrowers: ``POST /registration/codes`` sends a one-time code to a phone (always 202, whether
+the phone is known or not); ``POST /register`` with that code returns the customer and a
+borrower token. A registered borrower signs in the same way: ``POST /sign-in/codes``, then
+``POST /sign-in``. Then ``GET``/``PATCH /me`` (a new phone with the code that
+``POST /me/phone/codes`` sent it), ``POST /me/consents``,
+``POST /me/consents/{purpose}/withdraw``. Code requests are limited per phone and per client
+address (429 ``too_many_requests`` with Retry-After).
 Staff: ``GET /`` (search), ``GET /access-log``, ``GET /{id}``, ``POST /{id}/reveal``.
 
 ``/register`` and ``/{id}/reveal`` are deliberately not ``@idempotent``: the idempotency store
 keeps replies, and these replies hold a bearer token and a clear personal value, which must
 exist nowhere but in the caller's hands (the rule ``accounts`` applies to ``POST /tokens``).
 A repeated registration cannot create a second customer: the ID number's unique blind index
-refuses it (409 ``customer_exists``), so a client whose reply was lost signs in instead.
+refuses it (409 ``customer_exists``, told only to the holder of a valid code), so a client
+whose reply was lost signs in instead.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 from microloan.kernel.services import get_business_date
 
 from . import services
-from .models import Consent
+from .models import Consent, PhoneCodePurpose
 from .validation import (
     ADDRESS_MAX_LENGTH,
     BANK_NAME_MAX_LENGTH,
@@ -38,11 +44,12 @@ from .validation import (
     EMPLOYER_MAX_LENGTH,
     TEXT_VERSION_MAX_LENGTH,
 )
+from .verification import request_phone_code
 
 router = Router(tags=["customers"])
 
 _REFUSALS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-_REFUSALS |= {415: ErrorOut, 422: ErrorOut}
+_REFUSALS |= {415: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 _SHORT = 40  # ID numbers, phones and cards, with room for spaces the client may send
 _PURPOSES = "personal_information, credit_report_query, e_contract, sensitive_face, " + (
     "sensitive_financial_account"
@@ -54,6 +61,20 @@ class ConsentIn(Schema):
 
     purpose: str = Field(max_length=40, description=_PURPOSES)
     text_version: str = Field(max_length=TEXT_VERSION_MAX_LENGTH)
+
+
+class PhoneCodeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(max_length=_SHORT, description="mainland China mobile number")
+    language: str = Field("zh-hans", max_length=8, description="of the SMS: zh-hans or en")
+
+
+class SignInIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(max_length=_SHORT)
+    code: str = Field(max_length=12, description="the 6-digit code sent by SMS")
 
 
 class RegisterIn(Schema):
@@ -83,6 +104,9 @@ class RegisterIn(Schema):
     )
     preferred_language: str = Field("zh-hans", max_length=8, description="zh-hans or en")
     channel: str = Field("app", max_length=32)
+    code: str = Field(
+        "", max_length=12, description="the 6-digit code sent to the phone (/registration/codes)"
+    )
     consents: list[ConsentIn] = Field(
         default_factory=list,
         max_length=10,
@@ -107,6 +131,9 @@ class CustomerUpdateIn(Schema):
     device_id: str | None = Field(None, max_length=DEVICE_ID_MAX_LENGTH)
     id_expiry: str | None = Field(None, max_length=10)
     preferred_language: str | None = Field(None, max_length=8)
+    phone_code: str | None = Field(
+        None, max_length=12, description="with a new phone: the code sent to it (/me/phone/codes)"
+    )
 
 
 class ConsentOut(Schema):
@@ -220,13 +247,49 @@ def _page(rows, page: int, page_size: int) -> tuple[list, int]:
 # --- borrowers -------------------------------------------------------------------------------
 
 
+def _send_code(request, payload: PhoneCodeIn, purpose: str):
+    request_phone_code(
+        phone=payload.phone,
+        purpose=purpose,
+        client_ip=client_ip(request),
+        language=payload.language,
+    )
+    return Status(202, None)
+
+
+@router.post("/registration/codes", auth=None, response={202: None, **_REFUSALS})
+def send_registration_code(request, payload: PhoneCodeIn):
+    """Send a one-time registration code to the phone by SMS. The reply is 202 whether or not
+    the phone belongs to a customer; 429 when the phone or this address asked too often."""
+    return _send_code(request, payload, PhoneCodePurpose.REGISTER)
+
+
 @router.post("/register", auth=None, response={201: RegisteredOut, **_REFUSALS})
 def register(request, response: HttpResponse, payload: RegisterIn):
-    """Self-registration: every problem is reported at once (422, ``fields`` by name); an ID
-    number already registered is 409 ``customer_exists``."""
+    """Self-registration with the code sent to the phone: every problem with the details is
+    reported at once (422, ``fields`` by name); a wrong or expired code is 422
+    ``phone_code_invalid``; only with a valid code is an ID number or phone already registered
+    409 ``customer_exists`` / ``phone_in_use``."""
     response["Cache-Control"] = "no-store"
-    registration = services.register_self(data=payload.dict(), client_ip=client_ip(request))
+    data = payload.dict()
+    code = data.pop("code")
+    registration = services.register_self(data=data, code=code, client_ip=client_ip(request))
     return Status(201, {"customer": _view(registration.customer), "token": registration.token})
+
+
+@router.post("/sign-in/codes", auth=None, response={202: None, **_REFUSALS})
+def send_sign_in_code(request, payload: PhoneCodeIn):
+    """Send a one-time sign-in code to a customer's phone by SMS. The reply is 202 whether or
+    not the phone belongs to a customer (a stranger's phone gets an SMS saying so, no code)."""
+    return _send_code(request, payload, PhoneCodePurpose.SIGN_IN)
+
+
+@router.post("/sign-in", auth=None, response={200: RegisteredOut, **_REFUSALS})
+def sign_in(request, response: HttpResponse, payload: SignInIn):
+    """A borrower signs in with the code sent to their phone and gets a new bearer token."""
+    response["Cache-Control"] = "no-store"
+    signed_in = services.sign_in_with_code(phone=payload.phone, code=payload.code)
+    return {"customer": _view(signed_in.customer), "token": signed_in.token}
 
 
 @router.get("/me", auth=borrower_auth, response={200: CustomerDetailOut, **_REFUSALS})
@@ -237,10 +300,20 @@ def me(request):
 
 @router.patch("/me", auth=borrower_auth, response={200: CustomerDetailOut, **_REFUSALS})
 def update_me(request, payload: CustomerUpdateIn):
+    """Change one's own details; a new phone needs the code sent to it (``/me/phone/codes``)."""
+    changes = payload.dict(exclude_unset=True)
+    phone_code = changes.pop("phone_code", None)
     customer = services.update_customer(
-        actor=request.auth, customer_id=request.auth.id, changes=payload.dict(exclude_unset=True)
+        actor=request.auth, customer_id=request.auth.id, changes=changes, phone_code=phone_code
     )
     return _detail(customer)
+
+
+@router.post("/me/phone/codes", auth=borrower_auth, response={202: None, **_REFUSALS})
+def send_phone_change_code(request, payload: PhoneCodeIn):
+    """Send a one-time code to the new phone a borrower wants to move to. The reply is 202
+    whether or not the number belongs to another customer."""
+    return _send_code(request, payload, PhoneCodePurpose.CHANGE_PHONE)
 
 
 @router.post("/me/consents", auth=borrower_auth, response={201: ConsentOut, **_REFUSALS})

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 from microloan.kernel.sql import PreparedInsert
 
+from .crypto import BLIND_INDEX_LENGTH
 from .fields import BlindIndexField, EncryptedTextField
 from .validation import (
     CONSENT_PURPOSE_CHOICES,
@@ -177,3 +178,56 @@ class PersonalDataAccess(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyViolation("personal data access records cannot be deleted")
+
+
+class PhoneCodePurpose(models.TextChoices):
+    REGISTER = "register", _("registration")
+    SIGN_IN = "sign_in", _("sign-in")
+    CHANGE_PHONE = "change_phone", _("phone change")
+
+
+class PhoneCode(models.Model):
+    """The live one-time code sent to a phone for one purpose (one row per phone and purpose).
+
+    The phone is kept only as its blind index and the code only as an HMAC under a key outside
+    the database, so a copy of the table gives neither. ``sends`` counts the codes sent since
+    ``window_started_at`` (the per-phone limit); ``tries`` the wrong answers to this code.
+    """
+
+    purpose = models.CharField(max_length=16, choices=PhoneCodePurpose.choices)
+    phone_index = models.CharField(max_length=BLIND_INDEX_LENGTH)
+    code_hash = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveIntegerField(default=0)
+    sends = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone verification code")
+        verbose_name_plural = _("phone verification codes")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "phone_index"], name="phonecode_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}:{self.phone_index[:12]}…"
+
+
+class RequestThrottle(models.Model):
+    """Requests counted per (scope, key) in a fixed window, e.g. codes asked from one address."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=BLIND_INDEX_LENGTH)
+    window_started_at = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("request throttle")
+        verbose_name_plural = _("request throttles")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="requestthrottle_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

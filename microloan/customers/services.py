@@ -37,17 +37,26 @@ from microloan.kernel.services import get_business_date
 from microloan.kernel.sql import select_one, select_values
 
 from .crypto import blind_index
-from .models import CONSENT_ID_PREFIX, PUBLIC_ID_PREFIX, Consent, Customer, PersonalDataAccess
+from .models import (
+    CONSENT_ID_PREFIX,
+    PUBLIC_ID_PREFIX,
+    Consent,
+    Customer,
+    PersonalDataAccess,
+    PhoneCodePurpose,
+)
 from .validation import (
     REGISTRATION_CONSENTS,
     CustomerData,
     FieldInvalid,
     age_on,
     check_consent_purpose,
+    check_phone,
     check_text_version,
     validate_changes,
     validate_registration,
 )
+from .verification import phone_code_invalid, use_phone_code
 
 VIEW_CUSTOMER = "customers.view_customer"
 ADD_CUSTOMER = "customers.add_customer"
@@ -182,13 +191,21 @@ class SelfRegistration:
     token: str  # the borrower's raw API token: hand it to the borrower, store it nowhere
 
 
-def register_self(*, data: Mapping[str, Any], client_ip: str | None = None) -> SelfRegistration:
+def register_self(
+    *, data: Mapping[str, Any], code: str, client_ip: str | None = None
+) -> SelfRegistration:
     """A person registers through the app: the customer, the consents given (personal
     information and financial account are required) and a borrower API token, in one
-    transaction. The audit actor is the new borrower."""
+    transaction. The audit actor is the new borrower.
+
+    ``code`` is the one-time code sent to ``data["phone"]`` (``verification``). The details are
+    checked first (that says nothing about anyone), then the code is spent, and only then is an
+    ID number or phone already registered refused (409): so nobody learns who banks here
+    without holding the phone."""
     checked = validate_registration(
         data, today=get_business_date(), required_consents=REGISTRATION_CONSENTS
     )
+    use_phone_code(phone=checked.customer.phone, purpose=PhoneCodePurpose.REGISTER, code=code)
     with transaction.atomic():
         customer = _create(
             checked.customer,
@@ -200,10 +217,45 @@ def register_self(*, data: Mapping[str, Any], client_ip: str | None = None) -> S
     return SelfRegistration(customer=customer, token=token)
 
 
-def update_customer(*, actor: Actor, customer_id: str, changes: Mapping[str, Any]) -> Customer:
+def sign_in_with_code(*, phone: str, code: str) -> SelfRegistration:
+    """A borrower signs in with the one-time code sent to their phone (purpose ``sign_in``):
+    a new borrower API token. A sign-in code is sent only to a customer's phone, so a right
+    code names one; the refusal for anything else is the same 422 ``phone_code_invalid``."""
+    number = use_phone_code(phone=phone, purpose=PhoneCodePurpose.SIGN_IN, code=code)
+    customer = Customer.objects.filter(phone_index=blind_index("phone", number)).first()
+    if customer is None:  # the phone changed hands between the code and its use
+        raise phone_code_invalid()
+    return SelfRegistration(
+        customer=customer, token=issue_borrower_token(borrower_id=customer.public_id)
+    )
+
+
+def _require_new_phone_code(customer_id: str, phone: str, code: str | None) -> None:
+    try:
+        index = blind_index("phone", check_phone(phone))
+    except FieldInvalid:
+        return  # not a phone: the validation of the changes names the field
+    current = Customer.objects.filter(public_id=customer_id).values_list("phone_index", flat=True)
+    if index not in current:  # a new number (the same one again needs no code)
+        use_phone_code(phone=phone, purpose=PhoneCodePurpose.CHANGE_PHONE, code=code or "")
+
+
+def update_customer(
+    *,
+    actor: Actor,
+    customer_id: str,
+    changes: Mapping[str, Any],
+    phone_code: str | None = None,
+) -> Customer:
     """Change a customer's details (the borrower themself, or staff with
     ``customers.change_customer``). Name and ID number cannot change; every problem is reported
-    at once; a phone used by another customer is 409 ``phone_in_use``."""
+    at once; a phone used by another customer is 409 ``phone_in_use``.
+
+    A borrower moving to a new phone proves it with ``phone_code``, the code sent to the new
+    number for ``change_phone``; without it the change is 422 ``phone_code_invalid``, so
+    ``phone_in_use`` cannot be used to look up other people's numbers."""
+    if actor.kind == "borrower" and changes.get("phone") is not None:
+        _require_new_phone_code(customer_id, str(changes["phone"]), phone_code)
     with transaction.atomic():
         customer = _customer_for(actor, customer_id, CHANGE_CUSTOMER, lock=True)
         clean = validate_changes(changes, today=get_business_date(), birth_date=customer.birth_date)

@@ -6,11 +6,13 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from microloan.kernel import events
 from microloan.kernel.actors import Actor
 
 from .models import Customer
 from .services import register_customer
 from .synthetic import make_card_number, make_id_number
+from .verification import CODE_REQUESTED, request_phone_code
 
 _serials = itertools.count(1)
 REGISTRATION_CONSENT_ITEMS = [
@@ -51,3 +53,26 @@ def make_customer(**overrides: Any) -> Customer:
     """A registered customer (through the service, so audited, with the registration
     consents). More than 999 calls in one run would repeat ID numbers: pass ``id_number``."""
     return register_customer(actor=Actor.system("test"), data=customer_data(**overrides))
+
+
+def phone_code(
+    phone: str, *, purpose: str = "register", client_ip: str = "10.9.9.9", send=None
+) -> str:
+    """Ask for a one-time code for ``phone`` (through ``send``, e.g. an API call, or the
+    service) and return the code the SMS would carry, caught from the event the notifications
+    app sends it on. Fails when no code went out."""
+    sent: list[str] = []
+
+    def catch(*, event, code, **_payload):
+        sent.append(code)
+
+    events.subscribe(CODE_REQUESTED, catch)
+    try:
+        if send is None:
+            request_phone_code(phone=phone, purpose=purpose, client_ip=client_ip)
+        else:
+            send()
+    finally:
+        events.unsubscribe(CODE_REQUESTED, catch)
+    assert len(sent) == 1 and sent[0], f"expected one code for {phone}, got {sent}"
+    return sent[0]

@@ -11,10 +11,12 @@ class NotificationsConfig(AppConfig):
         from microloan.backoffice.navigation import NAV_ITEMS
         from microloan.batch.registry import hooks, register_hook
 
+        from .phone_codes import subscribe_phone_codes
         from .reminders import write_reminders
         from .subscribers import subscribe_all
 
         subscribe_all()
+        subscribe_phone_codes()
         if not any(step.name == "notifications.reminders" for step in hooks("reminders")):
             register_hook(
                 "reminders", name="notifications.reminders", run=write_reminders, partitioned=True

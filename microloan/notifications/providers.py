@@ -38,6 +38,9 @@ class Outgoing:
     language: str
     subject: str
     body: str
+    # The phone of a message not addressed to a customer yet (a verification code); a
+    # customer's own messages leave it empty and the gateway looks the customer up.
+    recipient: str = ""
 
 
 class DeliveryFailed(Exception):

@@ -49,3 +49,14 @@ def test_the_revoke_action_revokes_through_the_service(admin_client):
     )
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_admin_login_form_is_not_a_way_around_the_sign_in_limits(client, method):
+    make_staff(username="root", password="correct horse battery", is_staff=True, is_superuser=True)
+    response = getattr(client, method)(
+        "/admin/login/?next=/admin/", {"username": "root", "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+    assert response.url.startswith("/login/?next=")
+    assert "_auth_user_id" not in client.session

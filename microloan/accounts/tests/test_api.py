@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client, override_settings
 
-from microloan.accounts.models import BorrowerApiToken, LoginFailure, StaffApiToken
+from microloan.accounts.models import BorrowerApiToken, LoginThrottle, StaffApiToken
 from microloan.accounts.roles import RISK_ANALYST
 from microloan.accounts.testing import bearer, make_borrower_token, make_staff, make_staff_token
 from microloan.audit.models import AuditRecord
@@ -52,7 +52,7 @@ def test_wrong_credentials_are_401_and_counted(client, alice):
     response = sign_in(client, credentials(password="nope"))
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_credentials"
-    assert LoginFailure.objects.count() == 1
+    assert LoginThrottle.objects.get(username="alice").failures == 1
     assert not StaffApiToken.objects.exists()
 
 
@@ -81,7 +81,7 @@ def test_bad_sign_in_input_is_422_and_counts_no_failure(client, alice, changes, 
     response = sign_in(client, credentials(**changes))
     assert response.status_code == 422
     assert field in response.json()["fields"]
-    assert not LoginFailure.objects.exists() and not StaffApiToken.objects.exists()
+    assert not LoginThrottle.objects.exists() and not StaffApiToken.objects.exists()
 
 
 def test_me_names_the_user_roles_and_permissions(client, alice):

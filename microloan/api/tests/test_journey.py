@@ -8,6 +8,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 
 import pytest
@@ -18,7 +19,7 @@ from microloan.customers.testing import customer_data
 from microloan.kernel.services import set_initial_business_date
 from microloan.lending.models import Loan
 from microloan.notifications import delivery
-from microloan.notifications.models import Message
+from microloan.notifications.models import Message, ProviderRecord
 from microloan.origination.services import active_policy
 from microloan.payments.models import PaymentOrder
 from microloan.products.domain import default_weilidai_terms
@@ -38,6 +39,7 @@ def setup(settings, tmp_path):
     settings.PAYMENTS_SIMULATOR_URL = ""
     settings.PAYMENTS_CALLBACK_SECRET = "journey-secret"
     settings.CONTRACT_STORAGE_DIR = str(tmp_path / "contracts")
+    settings.NOTIFICATIONS_DIR = str(tmp_path / "notifications")
     set_initial_business_date(dt.date(2026, 3, 2))
     product = Product.objects.create(code="WLD", name_zh="微粒贷", name_en="Weilidai")
     version = ProductVersion(product=product, version=1, maker=make_staff(), status="active")
@@ -69,7 +71,12 @@ class Borrower:
 def test_register_apply_sign_draw_and_get_the_money(django_capture_on_commit_callbacks):
     borrower = Borrower(Client())
     person = customer_data(monthly_income="15000.00", education="master", marital_status="married")
-    registered = borrower.post("/customers/register", person)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = borrower.post("/customers/registration/codes", {"phone": person["phone"]})
+    assert sent.status_code == 202, sent.content
+    sms = ProviderRecord.objects.filter(channel="sms", customer_id="").latest("id")
+    code = re.search(r"(?<!\d)(\d{6})(?!\d)", sms.body).group(1)  # the person reads the SMS
+    registered = borrower.post("/customers/register", {**person, "code": code})
     assert registered.status_code == 201, registered.json()
     borrower.token = registered.json()["token"]
     consent = borrower.post(

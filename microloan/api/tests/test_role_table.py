@@ -32,7 +32,10 @@ pytestmark = pytest.mark.django_db
 # Routes without auth that change something; each must be safe for anyone to call.
 PUBLIC_WRITE_ROUTES = {
     ("POST", "/api/v1/accounts/tokens"),  # sign-in with username + password, rate limited
-    ("POST", "/api/v1/customers/register"),  # borrower self-registration
+    ("POST", "/api/v1/customers/registration/codes"),  # SMS code, same reply for all phones
+    ("POST", "/api/v1/customers/register"),  # borrower self-registration, with the SMS code
+    ("POST", "/api/v1/customers/sign-in/codes"),  # SMS code, same reply for all phones
+    ("POST", "/api/v1/customers/sign-in"),  # borrower sign-in with the SMS code
     ("POST", "/api/v1/payments/callbacks/x"),  # bank callback, authenticated by HMAC signature
 }
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}

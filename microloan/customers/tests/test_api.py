@@ -8,7 +8,7 @@ from microloan.accounts.testing import bearer, make_staff, make_staff_token
 from microloan.audit.models import AuditRecord
 from microloan.customers import services
 from microloan.customers.models import Consent, Customer, PersonalDataAccess
-from microloan.customers.testing import customer_data, make_customer
+from microloan.customers.testing import customer_data, make_customer, phone_code
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation
 
@@ -27,10 +27,19 @@ def _staff_headers(*perms):
     return bearer(make_staff_token(user))
 
 
+def register(client, data, **headers):
+    """POST /register with the code the SMS to ``data["phone"]`` carried."""
+    code = phone_code(
+        data["phone"],
+        send=lambda: client.post_json(f"{BASE}/registration/codes", {"phone": data["phone"]}),
+    )
+    return client.post_json(f"{BASE}/register", {**data, "code": code}, **headers)
+
+
 @pytest.fixture
 def registered(client):
     data = customer_data(phone="13800138000", id_number="11010519491231002X")
-    response = client.post_json(f"{BASE}/register", data)
+    response = register(client, data)
     assert response.status_code == 201, response.content
     return data, response.json()
 
@@ -90,14 +99,15 @@ def test_unknown_fields_are_refused(client):
 
 def test_registering_an_existing_id_number_is_409(client, registered):
     data = customer_data(id_number="11010519491231002x")
-    response = client.post_json(f"{BASE}/register", data)
+    response = register(client, data)
     assert response.status_code == 409
     assert response.json()["code"] == "customer_exists"
     assert Customer.objects.count() == 1
 
 
 def test_registration_reply_is_not_cached(client):
-    response = client.post_json(f"{BASE}/register", customer_data())
+    response = register(client, customer_data())
+    assert response.status_code == 201
     assert response["Cache-Control"] == "no-store"
 
 
@@ -106,9 +116,15 @@ def test_registration_reply_is_not_cached(client):
 
 def test_a_borrower_changes_their_details(client, registered):
     _data, body = registered
+    code = phone_code(
+        "13900139000",
+        send=lambda: client.post_json(
+            f"{BASE}/me/phone/codes", {"phone": "13900139000"}, **bearer(body["token"])
+        ),
+    )
     response = client.patch_json(
         f"{BASE}/me",
-        {"phone": "+86 139 0013 9000", "monthly_income": "15000.00"},
+        {"phone": "+86 139 0013 9000", "monthly_income": "15000.00", "phone_code": code},
         **bearer(body["token"]),
     )
     assert response.status_code == 200, response.content

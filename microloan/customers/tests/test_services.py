@@ -13,7 +13,7 @@ from microloan.customers.models import (
     Customer,
     PersonalDataAccess,
 )
-from microloan.customers.testing import customer_data, make_customer
+from microloan.customers.testing import customer_data, make_customer, phone_code
 from microloan.customers.validation import CustomerDataInvalid
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import (
@@ -97,13 +97,16 @@ def test_a_phone_in_use_is_a_conflict():
 
 def test_self_registration_needs_the_registration_consents():
     with pytest.raises(CustomerDataInvalid) as refused:
-        services.register_self(data=customer_data(consents=[]))
+        services.register_self(data=customer_data(consents=[]), code="123456")
     assert refused.value.problems["consents"].code == "consent_missing"
     assert not Customer.objects.exists()
 
 
 def test_self_registration_issues_a_token_and_audits_as_the_borrower():
-    registration = services.register_self(data=customer_data(), client_ip="10.0.0.8")
+    data = customer_data()
+    registration = services.register_self(
+        data=data, code=phone_code(data["phone"]), client_ip="10.0.0.8"
+    )
     customer = registration.customer
     assert registration.token.startswith("mlb_")
     [registered] = _audit("customer.registered")
@@ -119,7 +122,10 @@ def test_a_borrower_updates_their_own_record_and_the_audit_is_masked():
     customer = make_customer(phone="13800138000")
     me = Actor.borrower(customer.public_id)
     updated = services.update_customer(
-        actor=me, customer_id=customer.public_id, changes={"phone": "13900139000", "employer": "新"}
+        actor=me,
+        customer_id=customer.public_id,
+        changes={"phone": "13900139000", "employer": "新"},
+        phone_code=phone_code("13900139000", purpose="change_phone"),
     )
     assert Customer.objects.get(pk=customer.pk).phone == "13900139000"
     assert services.find_by_phone("13900139000").get() == updated
@@ -335,6 +341,9 @@ def test_access_log_needs_its_permission_and_records_are_append_only():
 
 
 def test_a_client_address_that_is_not_an_ip_is_not_stored():
-    registration = services.register_self(data=customer_data(), client_ip="unknown")
+    data = customer_data()
+    registration = services.register_self(
+        data=data, code=phone_code(data["phone"]), client_ip="unknown"
+    )
     consent = services.require_consent(registration.customer, "personal_information")
     assert consent.ip_address is None
