@@ -19,7 +19,6 @@ from .services.quotes import PayoffQuote
 
 MONEY = Field(max_length=24, description='Yuan with at most two decimals, e.g. "1234.56".')
 Method = Literal["equal_instalment", "equal_principal", "interest_first", "bullet"]
-PrepaymentMode = Literal["shorten_term", "lower_instalment"]
 
 
 class Input(Schema):
@@ -48,10 +47,6 @@ class LimitChangeIn(Input):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class DisburseIn(Input):
-    business_date: dt.date | None = None
-
-
 class RestructureIn(Input):
     term_months: int = Field(ge=1, le=60)
     method: Method
@@ -64,15 +59,6 @@ class DrawdownIn(Input):
     amount: str = MONEY
     term_months: int = Field(ge=1, le=60)
     method: Method
-
-
-class PaymentIn(Input):
-    amount: str = MONEY
-
-
-class PrepaymentIn(Input):
-    amount: str = MONEY
-    mode: PrepaymentMode | None = None
 
 
 def rate_str(rate: Decimal) -> str:
@@ -255,11 +241,6 @@ class TransactionOut(Schema):
             "journal_entry_id": txn.journal_entry_id,
             "created_at": txn.created_at,
         }
-
-
-class PaymentOut(Schema):
-    transaction: TransactionOut
-    loan: LoanOut
 
 
 class TransactionsOut(Schema):

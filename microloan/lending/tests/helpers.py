@@ -18,6 +18,8 @@ from microloan.lending.models import Loan
 from microloan.lending.services import drawdowns, lines
 
 EOD_ACTOR = Actor.system("test-eod")
+# What the payments app posts as when the bank reports money moved (see payments.services.orders).
+BANK = Actor.system("payments")
 _refs = itertools.count(1)
 
 
@@ -36,10 +38,9 @@ def open_line(actor, product_version, *, customer="cust_test_a", limit=5_000_000
     )
 
 
-def active_loan(
-    actor, line, *, amount=1_200_000, term=5, method="equal_instalment", on=None
-) -> Loan:
-    """A loan drawn and disbursed on ``on`` (the business date by default)."""
+def active_loan(line, *, amount=1_200_000, term=5, method="equal_instalment", on=None) -> Loan:
+    """A loan drawn and disbursed on ``on`` (the business date by default), as the bank's
+    result on the disbursement order would disburse it."""
     on = on or get_business_date()
     loan = drawdowns.drawdown(
         actor=Actor.borrower(line.customer_id),
@@ -49,7 +50,7 @@ def active_loan(
         method=method,
         business_date=on,
     )
-    return drawdowns.disburse_loan(actor=actor, loan_id=loan.public_id, business_date=on)
+    return drawdowns.disburse_loan(actor=BANK, loan_id=loan.public_id, business_date=on)
 
 
 def run_eod(days: int = 1) -> dt.date:

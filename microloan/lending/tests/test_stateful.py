@@ -49,6 +49,7 @@ from microloan.lending.services import (
 from microloan.lending.services.settlement import LIVE, is_rolled
 
 from . import helpers
+from .helpers import BANK
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -91,7 +92,7 @@ class LendingBook(RuleBasedStateMachine):
     @initialize(amounts=st.tuples(st.integers(50_000, 2_000_000), st.integers(50_000, 2_000_000)))
     def a_loan_on_each_line(self, amounts):
         for line, amount in zip(self.lines, amounts, strict=True):
-            loan = helpers.active_loan(self.ops, line, amount=amount, term=5)
+            loan = helpers.active_loan(line, amount=amount, term=5)
             self.loans.append(loan.public_id)
             self.money_out += amount
 
@@ -121,7 +122,7 @@ class LendingBook(RuleBasedStateMachine):
         loan = self._pick(Loan.Status.PENDING_DISBURSEMENT, pick)
         if loan is not None:
             drawdowns.disburse_loan(
-                actor=self.ops, loan_id=loan.public_id, business_date=get_business_date()
+                actor=BANK, loan_id=loan.public_id, business_date=get_business_date()
             )
             self.money_out += loan.principal
 
@@ -134,7 +135,7 @@ class LendingBook(RuleBasedStateMachine):
         if loan is not None:
             event(f"repay: {'overdue' if loan.overdue_principal else 'current'} loan")
             repayments.repay(
-                actor=Actor.borrower(loan.customer_id),
+                actor=BANK,
                 loan_id=loan.public_id,
                 amount=amount,
                 business_date=get_business_date(),
@@ -155,7 +156,7 @@ class LendingBook(RuleBasedStateMachine):
         amount += extra
         try:
             prepayments.prepay(
-                actor=Actor.borrower(loan.customer_id),
+                actor=BANK,
                 loan_id=loan.public_id,
                 amount=amount,
                 business_date=get_business_date(),
@@ -175,7 +176,7 @@ class LendingBook(RuleBasedStateMachine):
         today = get_business_date()
         quote = quotes.payoff_quote(loan_id=loan.public_id, business_date=today)
         prepayments.payoff(
-            actor=Actor.borrower(loan.customer_id),
+            actor=BANK,
             loan_id=loan.public_id,
             amount=quote.total + extra,
             business_date=today,

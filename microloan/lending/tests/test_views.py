@@ -30,7 +30,7 @@ def checker_client(checker_user):
 
 @pytest.fixture
 def loan(ops, line):
-    return helpers.active_loan(ops, line, amount=1_200_000)
+    return helpers.active_loan(line, amount=1_200_000)
 
 
 def test_loan_search_full_page_and_htmx_fragment(ops_client, loan):

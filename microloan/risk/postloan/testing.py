@@ -92,7 +92,7 @@ def pay_what_falls_due_today(customers: set[str] | None = None) -> int:
             continue
         amount = inst.principal + inst.interest - inst.paid_principal - inst.paid_interest
         repayments.repay(
-            actor=Actor.borrower(inst.loan.customer_id),
+            actor=Actor.system("payments"),  # as when the bank reports the debit paid
             loan_id=inst.loan.public_id,
             amount=amount,
             business_date=today,
