@@ -1,8 +1,8 @@
 """A random book of loans run through the real services and the real end of day.
 
 Hypothesis draws sequences of drawdowns, disbursements, repayments of random amounts,
-prepayments, payoffs, refunds, restructurings, write-offs and days of end of day; after every
-step the books must agree:
+prepayments, payoffs, refunds, restructurings, write-offs, attempts to reverse a loan's entries
+in the ledger (refused) and days of end of day; after every step the books must agree:
 
 - the trial balance balances;
 - the loan sub-ledger equals the general ledger, per product and in total (``reconcile``);
@@ -35,6 +35,8 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError
 from microloan.kernel.services import get_business_date
 from microloan.ledger import accounts as gl
+from microloan.ledger import services as ledger
+from microloan.ledger.models import JournalEntry
 from microloan.lending.models import CreditLine, Loan
 from microloan.lending.services import (
     drawdowns,
@@ -231,6 +233,36 @@ class LendingBook(RuleBasedStateMachine):
         except DomainError as refusal:  # only interest or penalty left: nothing to reschedule
             assert refusal.code == "nothing_to_restructure", refusal.as_dict()
             requests.reject_request(actor=self.checker, request_id=proposal.public_id)
+
+    @rule(pick=st.integers(0, 10**6))
+    def reverse_an_entry_in_the_ledger(self, pick):
+        """The ledger's reversal route refuses a loan's entries (they belong to lending) and
+        reverses a person's manual entry, so the two books never split."""
+        today = get_business_date()
+        manual = ledger.post_manual_entry(
+            actor=BANK,
+            business_date=today,
+            lines=[
+                {"account": gl.CREDIT_IMPAIRMENT_LOSS, "debit": 100},
+                {"account": gl.FEE_INCOME, "credit": 100},
+            ],
+            description="state machine adjustment",
+        )
+        entries = list(
+            JournalEntry.objects.filter(loan_id__in=self.loans)
+            .order_by("id")
+            .values_list("public_id", flat=True)
+        )
+        if entries:
+            with pytest.raises(DomainError) as refused:
+                ledger.reverse_entry(
+                    actor=BANK,
+                    entry_id=entries[pick % len(entries)],
+                    business_date=today,
+                    reason="x",
+                )
+            assert refused.value.code in ("entry_owned_by_subledger", "cannot_reverse_reversal")
+        ledger.reverse_entry(actor=BANK, entry_id=manual.public_id, business_date=today, reason="x")
 
     @rule(days=st.sampled_from((1, 3, 10, 31)))
     def advance(self, days):
