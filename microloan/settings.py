@@ -191,6 +191,8 @@ STATIC_ROOT = VAR_DIR / "static"
 INITIAL_BUSINESS_DATE = os.environ.get("INITIAL_BUSINESS_DATE", "2026-01-01")
 
 # Failed logins per username and per client address before a pause (accounts).
+# A staff-recorded bank receipt above this many yuan needs a second person's approval.
+MANUAL_POSTING_APPROVAL_THRESHOLD = os.environ.get("MANUAL_POSTING_APPROVAL_THRESHOLD", "50000.00")
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 

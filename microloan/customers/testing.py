@@ -51,3 +51,14 @@ def make_customer(**overrides: Any) -> Customer:
     """A registered customer (through the service, so audited, with the registration
     consents). More than 999 calls in one run would repeat ID numbers: pass ``id_number``."""
     return register_customer(actor=Actor.system("test"), data=customer_data(**overrides))
+
+
+def ensure_customer(public_id: str, **overrides: Any) -> Customer:
+    """The customer ``public_id``, registered now if missing (tests that name their borrowers,
+    since a credit line opens only for a registered customer)."""
+    found = Customer.objects.filter(public_id=public_id).first()
+    if found is not None:
+        return found
+    customer = make_customer(**overrides)
+    Customer.objects.filter(pk=customer.pk).update(public_id=public_id)
+    return Customer.objects.get(pk=customer.pk)

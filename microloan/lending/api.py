@@ -32,6 +32,8 @@ from .schemas import (
     LinePage,
     LoanOut,
     LoanPage,
+    ManualPostingIn,
+    ManualPostingOut,
     QuoteOut,
     ReasonIn,
     ReconciliationOut,
@@ -48,6 +50,7 @@ from .schemas import (
 from .services import (
     drawdowns,
     lines,
+    manual_postings,
     queries,
     quotes,
     reconcile,
@@ -225,6 +228,29 @@ def loan_payoff_quote(request, loan_id: str, date: dt.date | None = None):
         actor=request.auth, loan_id=loan_id, business_date=date or get_business_date()
     )
     return QuoteOut.of(quote, loan)
+
+
+@router.post(
+    "/loans/{loan_id}/manual-postings",
+    auth=staff_auth(manual_postings.PERM_RECORD),
+    response={201: ManualPostingOut},
+    description="Record money the bank received for the loan, with the bank's reference (once "
+    "per channel and reference). Above MANUAL_POSTING_APPROVAL_THRESHOLD it waits for a "
+    "second person: approve or reject it through /requests/{id}/approve|reject.",
+)
+@idempotent
+def record_manual_posting(request, loan_id: str, payload: ManualPostingIn):
+    posting = manual_postings.record_manual_posting(
+        actor=request.auth,
+        loan_id=loan_id,
+        kind=payload.kind,
+        amount=parse_yuan(payload.amount),
+        channel=payload.channel,
+        bank_reference=payload.bank_reference,
+        reason=payload.reason,
+        mode=payload.mode,
+    )
+    return Status(201, ManualPostingOut.of(posting))
 
 
 @router.post(

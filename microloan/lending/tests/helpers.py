@@ -8,6 +8,7 @@ import itertools
 from decimal import Decimal
 
 from microloan.batch.services import run_eod as batch_run_eod
+from microloan.customers.testing import ensure_customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.models import BusinessDate
 from microloan.kernel.services import get_business_date
@@ -28,6 +29,8 @@ def ref(prefix: str = "test") -> str:
 
 
 def open_line(actor, product_version, *, customer="cust_test_a", limit=5_000_000, rate="0.0005"):
+    """A line for ``customer`` (registered now if the test only named them)."""
+    ensure_customer(customer)
     return lines.open_credit_line(
         actor=actor,
         customer_id=customer,

@@ -3,12 +3,15 @@ field, nothing posted)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
 from microloan.accounts.models import StaffUser
 from microloan.accounts.testing import bearer, make_borrower_token, make_staff_token
+from microloan.customers.models import Customer
+from microloan.customers.testing import ensure_customer
 from microloan.lending.models import CreditLine, Loan, MakerCheckerRequest
 from microloan.lending.services import lines, writeoff
 
@@ -43,6 +46,13 @@ def assert_refused(response, status, code, field=None):
     if field is not None:
         assert field in body["fields"], body
     return body
+
+
+@pytest.fixture(autouse=True)
+def registered(db):
+    """The test borrowers exist: a line opens only for a registered customer."""
+    ensure_customer(CUSTOMER)
+    ensure_customer(OTHER_CUSTOMER)
 
 
 @pytest.fixture
@@ -253,3 +263,30 @@ def test_loan_queries(client, ops_headers, loan):
     reconciliation = get(client, "/reconciliation", ops_headers).json()
     assert reconciliation["ok"] is True and reconciliation["breaks"] == []
     assert_refused(get(client, "/loans", ops_headers, page_size=1000), 422, "invalid_page")
+
+
+def test_no_line_for_a_customer_who_does_not_exist(client, ops_headers, product_version, today):
+    body = {
+        "customer_id": "cust_nobody",
+        "product_version_id": product_version.public_id,
+        "limit": "30000.00",
+        "daily_rate": "0.0004",
+    }
+    assert_refused(
+        post(client, "/lines", body, ops_headers), 404, "customer_not_found", "customer_id"
+    )
+    assert not CreditLine.objects.exists()
+
+
+def test_no_line_for_a_customer_whose_id_has_expired(client, ops_headers, product_version, today):
+    expired = ensure_customer("cust_expired")
+    Customer.objects.filter(pk=expired.pk).update(id_expiry=today - dt.timedelta(days=1))
+    body = {
+        "customer_id": expired.public_id,
+        "product_version_id": product_version.public_id,
+        "limit": "30000.00",
+        "daily_rate": "0.0004",
+    }
+    response = post(client, "/lines", body, ops_headers)
+    assert_refused(response, 422, "customer_id_expired", "customer_id")
+    assert not CreditLine.objects.exists()
