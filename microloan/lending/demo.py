@@ -94,7 +94,7 @@ def build_demo(stdout) -> None:
         business_date=today,
         source_ref=f"demo:repay:{li_loan.public_id}",
     )
-    repayments.refund_unapplied(actor=operations, loan_id=li_loan.public_id, amount=200 * YUAN)
+    repayments.refund_unapplied(actor=bank, loan_id=li_loan.public_id, amount=200 * YUAN)
 
     wang = open_line(second, 20_000, "0.0005", "E")
     wang_loan = draw(wang, 5_000, 5, "interest_first")

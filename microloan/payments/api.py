@@ -34,6 +34,7 @@ from .schemas import (
     OrderPage,
     PayoffIn,
     PrepaymentIn,
+    RefundIn,
     RepaymentIn,
     ResolveIn,
     page_of,
@@ -47,6 +48,7 @@ VIEW_ORDER = "payments.view_paymentorder"
 CHANGE_ORDER = "payments.change_paymentorder"
 VIEW_BREAK = "payments.view_settlementbreak"
 CHANGE_BREAK = "payments.change_settlementbreak"
+REFUND = "lending.refund_unapplied"
 
 
 class OrderFilters(Schema):
@@ -165,6 +167,24 @@ def get_order(request, order_id: str):
 def query_order(request, order_id: str):
     orders.query_order_status(actor=request.auth, order_id=order_id)
     return _detail(*queries.order_detail(actor=request.auth, order_id=order_id))
+
+
+@router.post(
+    "/loans/{loan_id}/refunds",
+    auth=staff_auth(CHANGE_ORDER, REFUND),
+    response={201: OrderOut},
+    description="Pay part of a loan's held overpayment back to the borrower's card; the loan's "
+    "credit falls when the bank reports the order paid.",
+)
+@idempotent
+def refund(request, loan_id: str, payload: RefundIn):
+    order = orders.create_refund_order(
+        actor=request.auth,
+        loan_id=loan_id,
+        amount=parse_yuan(payload.amount),
+        purpose_key=_purpose(request),
+    )
+    return Status(201, OrderOut.of(order))
 
 
 @router.get("/breaks", auth=staff_auth(VIEW_BREAK), response=BreakPage)

@@ -27,6 +27,7 @@ class PaymentOrder(PreparedInsert, models.Model):
         AUTO_DEBIT = "auto_debit", _("Auto-debit")
         PREPAYMENT = "prepayment", _("Prepayment collection")
         PAYOFF = "payoff", _("Payoff collection")
+        REFUND = "refund", _("Refund of an overpayment")
 
     class Status(models.TextChoices):
         CREATED = "created", _("Created")
@@ -92,7 +93,7 @@ class PaymentOrder(PreparedInsert, models.Model):
     @property
     def direction(self) -> str:
         """ "out" (we pay the borrower) or "in" (the borrower's card is debited)."""
-        return "out" if self.kind == self.Kind.DISBURSEMENT else "in"
+        return "out" if self.kind in (self.Kind.DISBURSEMENT, self.Kind.REFUND) else "in"
 
 
 FINAL_STATUSES = frozenset(

@@ -34,6 +34,10 @@ class PayoffIn(Input):
     """Empty: the payoff amount is the server's quote of the day, not the caller's."""
 
 
+class RefundIn(Input):
+    amount: StrictStr = MONEY
+
+
 class ResolveIn(Input):
     resolution: str = Field(min_length=1, max_length=1000)
 

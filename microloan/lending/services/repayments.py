@@ -242,9 +242,16 @@ def apply_unapplied_receipts(
 def refund_unapplied(
     *, actor: Actor, loan_id: str, amount: int, source_ref: str | None = None
 ) -> LoanTransaction:
-    """Pay ``amount`` of the loan's held overpayment back to the borrower: Dr 2241 / Cr 1002."""
-    actor.require_staff()
-    actor.require(PERM_REFUND)
+    """Pay ``amount`` of the loan's held overpayment back to the borrower: Dr 2241 / Cr 1002.
+
+    Posted when the bank reports the refund order paid (payments, a system actor); staff ask
+    for a refund by creating that order, never by posting it here."""
+    if actor.kind != "system":
+        raise PermissionDenied(
+            _("A refund is posted when the bank reports its payment order paid."),
+            code="bank_result_required",
+            fields={"loan_id": loan_id},
+        )
     check_positive_amount(amount)
     if source_ref is not None:
         source_ref = clean_source_ref(source_ref)

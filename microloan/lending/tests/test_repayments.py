@@ -170,15 +170,18 @@ def test_closed_loan_takes_no_repayment(ops, line, today, ledger):
 def test_refund_of_unapplied(ops, borrower, loan, today, ledger):
     repay(loan, 30_000, today)
     with pytest.raises(DomainError) as refusal:
-        repayments.refund_unapplied(actor=ops, loan_id=loan.public_id, amount=30_001)
+        repayments.refund_unapplied(actor=BANK, loan_id=loan.public_id, amount=30_001)
     assert refusal.value.code == "amount_above_unapplied"
-    repayments.refund_unapplied(actor=ops, loan_id=loan.public_id, amount=30_000)
+    # A person's word never posts a refund: staff create a refund order (payments) and it posts
+    # when the bank reports it paid.
+    for actor in (borrower, ops):
+        with pytest.raises(DomainError) as refusal:
+            repayments.refund_unapplied(actor=actor, loan_id=loan.public_id, amount=1)
+        assert (refusal.value.status, refusal.value.code) == (403, "bank_result_required")
+    repayments.refund_unapplied(actor=BANK, loan_id=loan.public_id, amount=30_000)
     assert fresh(loan).unapplied_balance == 0
     assert ledger.balance(gl.UNAPPLIED_RECEIPTS) == 0
     assert ledger.balance(gl.BANK_CLEARING) == -1_200_000
-    with pytest.raises(DomainError) as refusal:
-        repayments.refund_unapplied(actor=borrower, loan_id=loan.public_id, amount=1)
-    assert refusal.value.status == 403
 
 
 def test_last_instalment_pays_the_loan_off(ops, line):

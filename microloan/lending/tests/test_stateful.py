@@ -193,7 +193,7 @@ class LendingBook(RuleBasedStateMachine):
         if loans:
             loan = loans[pick % len(loans)]
             amount = min(amount, loan.unapplied_balance)
-            repayments.refund_unapplied(actor=self.ops, loan_id=loan.public_id, amount=amount)
+            repayments.refund_unapplied(actor=BANK, loan_id=loan.public_id, amount=amount)
             self.money_out += amount
 
     @rule(pick=st.integers(0, 99))

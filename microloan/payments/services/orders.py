@@ -54,7 +54,7 @@ from ..channels import (
     PaymentInstruction,
     get_channel,
 )
-from ..models import OPEN_AT_BANK, ORDER_ID_PREFIX, PaymentEvent, PaymentOrder
+from ..models import FINAL_STATUSES, OPEN_AT_BANK, ORDER_ID_PREFIX, PaymentEvent, PaymentOrder
 from ..signing import payload_sha256
 
 logger = logging.getLogger(__name__)
@@ -309,6 +309,51 @@ def create_payoff_order(*, actor: Actor, loan_id: str, purpose_key: str) -> Paym
     )
 
 
+def create_refund_order(
+    *, actor: Actor, loan_id: str, amount: int, purpose_key: str
+) -> PaymentOrder:
+    """Pay ``amount`` fen of the loan's held overpayment back to the borrower's card. The loan's
+    credit falls when the bank reports the order paid (``repayments.refund_unapplied``), never
+    on a person's word; orders not yet final count against what the loan holds."""
+    actor.require_staff()
+    actor.require(PERM_CHANGE, repayments.PERM_REFUND)
+    _refuse_bad_amount(amount)
+    with transaction.atomic():
+        loan = select_one(Loan, '"public_id" = %s', [str(loan_id)[:60]], lock=True)
+        if loan is None:
+            raise NotFound(_("No such loan."), code="loan_not_found", fields={"loan_id": loan_id})
+        open_refunds = PaymentOrder.objects.filter(
+            kind=Kind.REFUND, loan_id=loan.public_id
+        ).exclude(status__in=FINAL_STATUSES)
+        refundable = loan.unapplied_balance - sum(o.amount for o in open_refunds)
+        existing = PaymentOrder.objects.filter(
+            kind=Kind.REFUND, loan_id=loan.public_id, purpose_key=purpose_key[:120]
+        ).first()
+        if existing is None and amount > refundable:
+            raise BusinessRuleViolation(
+                _("The loan holds only %(held)s yuan that is not being refunded already.")
+                % {"held": to_yuan_str(max(refundable, 0))},
+                code="amount_above_unapplied",
+                fields={"amount": to_yuan_str(max(refundable, 0))},
+            )
+        order, created = _create_order(
+            actor=actor,
+            kind=Kind.REFUND,
+            loan=loan,
+            amount=amount,
+            purpose_key=purpose_key[:120],
+            audit_extra={},
+        )
+        if not created and order.amount != amount:
+            raise Conflict(
+                _("This request was already made with a different amount."),
+                code="purpose_reused",
+            )
+        if created:
+            send_after_commit([order.public_id])
+    return order
+
+
 # --- sending -----------------------------------------------------------------------------
 
 
@@ -350,6 +395,8 @@ def _refusal_before_send(order: PaymentOrder) -> tuple[str, str] | None:
         line = select_one(CreditLine, '"id" = %s', [loan.line_id], fields=("status",))
         if line.status in (CreditLine.Status.FROZEN, CreditLine.Status.CLOSED):
             return Status.FAILED, f"line_{line.status}"
+    elif order.kind == Kind.REFUND:
+        pass  # a closed loan may hold credit too; what it holds is checked when it posts
     elif loan.status != Loan.Status.ACTIVE:
         return Status.CANCELLED, "loan_not_repayable"
     if not order.card_index:
@@ -489,6 +536,14 @@ def _post_success(order: PaymentOrder) -> None:
             if order.kind == Kind.DISBURSEMENT:
                 drawdowns.disburse_loan(actor=SYSTEM, loan_id=order.loan_id, business_date=on)
                 order.posted_ref = order.loan_id
+            elif order.kind == Kind.REFUND:
+                txn = repayments.refund_unapplied(
+                    actor=SYSTEM,
+                    loan_id=order.loan_id,
+                    amount=order.amount,
+                    source_ref=order.public_id,
+                )
+                order.posted_ref = txn.public_id
             else:
                 order.posted_ref = _post_collection(order, on).public_id
     except DomainError as refusal:

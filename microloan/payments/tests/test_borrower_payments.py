@@ -1,13 +1,15 @@
-"""A borrower's prepayment and payoff: payment orders that move the loan only when the bank
-reports them paid; the payoff amount is the server's quote. The lending borrower routes that
-used to post the caller's amount straight to the ledger are gone (one path: payments)."""
+"""A borrower's prepayment and payoff, and staff refunds: payment orders that move the loan
+only when the bank reports them paid; the payoff amount is the server's quote. The lending
+borrower routes that posted the caller's amount straight to the ledger are gone (one path:
+payments)."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
 
-from microloan.accounts.testing import bearer, make_borrower_token
+from microloan.accounts import roles
+from microloan.accounts.testing import bearer, make_borrower_token, make_staff, make_staff_token
 from microloan.kernel.services import get_business_date
 from microloan.lending.models import Loan, LoanTransaction
 from microloan.lending.services import quotes
@@ -163,3 +165,51 @@ def test_a_closed_loan_takes_no_order(loan, ledger, route):
     response = post(loan, route, body)
     assert response.status_code == 409 and response.json()["code"] == "loan_not_repayable"
     assert not PaymentOrder.objects.exclude(kind=Kind.DISBURSEMENT).exists()
+
+
+# --- refunds of held overpayments: an order out to the card, posted on the bank's result ---
+
+
+def post_refund(loan, amount, user, key="refund-1"):
+    return Client().post(
+        f"/api/v1/payments/loans/{loan.public_id}/refunds",
+        data={"amount": amount},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=key,
+        **bearer(make_staff_token(user)),
+    )
+
+
+def test_a_refund_is_an_order_and_posts_when_the_bank_pays(
+    loan, ledger, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(loan, "repayments", {"amount": "300.00"})  # held: nothing is due yet
+    assert fresh(loan).unapplied_balance == 30_000
+    operations = make_staff(role=roles.OPERATIONS)
+    too_much = post_refund(loan, "300.01", operations, key="r0")
+    assert (too_much.status_code, too_much.json()["code"]) == (422, "amount_above_unapplied")
+    settings.PAYMENTS_DISPATCH = "sweep"
+    response = post_refund(loan, "200.00", operations)
+    assert response.status_code == 201, response.content
+    assert (response.json()["kind"], response.json()["amount"]) == ("refund", "200.00")
+    assert fresh(loan).unapplied_balance == 30_000  # not before the bank pays
+    # What an open refund order takes is not refundable twice.
+    again = post_refund(loan, "200.00", operations, key="r2")
+    assert (again.status_code, again.json()["code"]) == (422, "amount_above_unapplied")
+    process_orders()
+    order = PaymentOrder.objects.get(public_id=response.json()["id"])
+    assert order.status == "succeeded" and order.direction == "out"
+    assert fresh(loan).unapplied_balance == 10_000
+    assert LoanTransaction.objects.get(source_ref=order.public_id).kind == "refund"
+    assert ledger.balanced()
+
+
+WITHOUT_REFUND = [r for r in roles.ROLES if r not in (roles.OPERATIONS, roles.ADMIN)]
+
+
+@pytest.mark.parametrize("role", WITHOUT_REFUND)
+def test_a_refund_needs_both_permissions(loan, role):
+    response = post_refund(loan, "1.00", make_staff(role=role))
+    assert response.status_code == 403, (role, response.content)
+    assert not PaymentOrder.objects.filter(kind=Kind.REFUND).exists()
