@@ -173,7 +173,7 @@ def test_no_auto_debit_before_the_due_date_or_when_nothing_is_due(loan, ops, lin
     from microloan.lending.services import repayments
 
     repayments.repay(
-        actor=ops,
+        actor=helpers.BANK,  # a transfer the bank reported
         loan_id=loan.public_id,
         amount=first.principal + first.interest + 10_000,
         business_date=get_business_date(),
