@@ -240,6 +240,9 @@ STATIC_ROOT = VAR_DIR / "static"
 # The business date a fresh installation starts on (end of day moves it forward).
 INITIAL_BUSINESS_DATE = os.environ.get("INITIAL_BUSINESS_DATE", "2026-01-01")
 
+# A staff-recorded bank receipt above this many yuan needs a second person's approval.
+MANUAL_POSTING_APPROVAL_THRESHOLD = os.environ.get("MANUAL_POSTING_APPROVAL_THRESHOLD", "50000.00")
+
 # Failed sign-ins of a username at one address, and of one address, before a lock of
 # LOGIN_LOCKOUT_SECONDS that doubles with each further failure up to the max; a count is
 # forgotten a window after its last failure's lock ended (accounts).

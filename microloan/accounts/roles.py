@@ -60,6 +60,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "lending.approve_creditline_limit",
         "lending.approve_writeoff",
         "lending.approve_restructure",
+        "lending.approve_manualposting",
+        "lending.view_manualposting",
         "lending.change_makercheckerrequest",
         "customers.view_customer",
         "risk.view_blacklistentry",
@@ -138,17 +140,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.view_reports",
         "origination.view_application",
     ],
-    # Loan operations: opens approved lines, releases and cancels disbursements, refunds
-    # overpayments; proposes nothing it could also approve.
+    # Loan operations: opens approved lines, cancels disbursements, records bank receipts,
+    # refunds overpayments; proposes nothing it could also approve.
     OPERATIONS: [
         *_VIEW_LOANS_AND_LINES,
         "contracts.verify_contract",
         "lending.add_creditline",
         "lending.change_creditline",
         "lending.add_loan",
-        "lending.disburse_loan",
         "lending.cancel_loan",
-        "lending.add_loantransaction",
+        # records money the bank received with its reference; a second person approves it
+        # above MANUAL_POSTING_APPROVAL_THRESHOLD (risk_analyst). Nobody posts a loan's money
+        # directly: disbursements and collections post from the bank's result.
+        "lending.view_manualposting",
+        "lending.record_manualposting",
         "lending.refund_unapplied",
         "batch.view_eodrun",
         "batch.run_eod",

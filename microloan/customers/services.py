@@ -287,6 +287,20 @@ def get_customer(*, actor: Actor, customer_id: str) -> Customer:
     return _customer_for(actor, customer_id, VIEW_CUSTOMER)
 
 
+def credit_standing(customer_id: str, *, on: dt.date) -> str | None:
+    """Why the customer may not hold credit on ``on`` (a refusal code), or None if they may.
+
+    For lending, before a line opens: ``customer_not_found`` (no such customer) or
+    ``id_expired`` (their resident ID expired: admission needs a valid one).
+    """
+    found = Customer.objects.filter(public_id=str(customer_id)[:60]).values("id_expiry").first()
+    if found is None:
+        return "customer_not_found"
+    if found["id_expiry"] is not None and found["id_expiry"] < on:
+        return "id_expired"
+    return None
+
+
 def find_by_id_number(id_number: str) -> Customer | None:
     """The customer registered with this ID number (any spacing, x or X), via the blind index.
 

@@ -76,3 +76,14 @@ def phone_code(
         events.unsubscribe(CODE_REQUESTED, catch)
     assert len(sent) == 1 and sent[0], f"expected one code for {phone}, got {sent}"
     return sent[0]
+
+
+def ensure_customer(public_id: str, **overrides: Any) -> Customer:
+    """The customer ``public_id``, registered now if missing (tests that name their borrowers,
+    since a credit line opens only for a registered customer)."""
+    found = Customer.objects.filter(public_id=public_id).first()
+    if found is not None:
+        return found
+    customer = make_customer(**overrides)
+    Customer.objects.filter(pk=customer.pk).update(public_id=public_id)
+    return Customer.objects.get(pk=customer.pk)

@@ -106,8 +106,8 @@ def pay_arrears_by_hand(
             )
             simulator.instruct(order.public_id, "succeed")
         else:
-            repayments.repay(
-                actor=actor,
+            repayments.repay(  # a transfer the bank reported received
+                actor=Actor.system("payments"),
                 loan_id=loan.public_id,
                 amount=amount,
                 business_date=today,
@@ -129,8 +129,8 @@ def pay_off_early(borrowers: dict[str, Borrower], *, today: dt.date) -> int:
         ):
             continue
         quote = quotes.payoff_quote(loan_id=loan.public_id, business_date=today)
-        prepayments.payoff(
-            actor=Actor.borrower(loan.customer_id),
+        prepayments.payoff(  # the payoff debit the bank reported paid
+            actor=Actor.system("payments"),
             loan_id=loan.public_id,
             amount=quote.total,
             business_date=today,

@@ -23,6 +23,11 @@ FEE_INCOME = "6021"
 CREDIT_IMPAIRMENT_LOSS = "6701"
 
 ACCOUNT_CODE_MAX_LENGTH = 8
+# Control accounts whose balances the loan sub-ledger holds loan by loan: only lending posts
+# to them (a manual line here would split the books; ``lending reconcile`` checks them).
+LOAN_SUBLEDGER_ACCOUNTS = frozenset(
+    {LOANS_PRINCIPAL, INTEREST_RECEIVABLE, PENALTY_RECEIVABLE, UNAPPLIED_RECEIPTS}
+)
 
 ASSET = "asset"
 LIABILITY = "liability"

@@ -69,6 +69,19 @@ class EntryType:
     # reversal is linked to the entry it reverses.
     RESERVED = frozenset({MANUAL, REVERSAL})
 
+    @classmethod
+    def owner(cls, entry_type: str) -> str | None:
+        """The sub-ledger an entry of ``entry_type`` belongs to (None: the ledger's own).
+
+        Every loan event, and end of day's accruals and provisions, mirror balances the loan
+        sub-ledger holds: reversing them here alone would split the two books, so only the
+        owner may undo them (through its own services, which change the loan too)."""
+        if entry_type in (cls.MANUAL, cls.REVERSAL):
+            return None
+        if entry_type == cls.OPENING_BALANCE:
+            return "migration"
+        return "lending"
+
 
 @dataclass(frozen=True)
 class LineDraft:

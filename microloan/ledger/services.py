@@ -33,6 +33,7 @@ from microloan.kernel.errors import Conflict, NotFound, ValidationFailed
 from microloan.kernel.money import to_yuan_str
 from microloan.kernel.services import get_business_date
 
+from . import accounts as gl
 from .domain import (
     DESCRIPTION_MAX_LENGTH,
     EntryDraft,
@@ -403,6 +404,14 @@ def post_manual_entry(
         source_ref=source_ref,
     )
     validate_entry(draft, known_accounts=_known_accounts())
+    for index, line in enumerate(draft.lines):
+        if line.account in gl.LOAN_SUBLEDGER_ACCOUNTS:
+            raise ValidationFailed(
+                _("Account %(code)s is kept loan by loan in lending; post there instead.")
+                % {"code": line.account},
+                code="account_owned_by_subledger",
+                fields={f"lines.{index}.account": "lending"},
+            )
     with transaction.atomic():
         _refuse_future_date(business_date)
         entry, created = _post(actor, draft)
@@ -430,9 +439,10 @@ def reverse_entry(
 
     Needs ``ledger.post_manual_entry``; audited (``ledger.entry_reversed``). Refused: an entry
     already reversed (409 ``already_reversed``), a reversal itself (409
-    ``cannot_reverse_reversal``: post a new entry instead), a date before the original's or
-    after today's business date. Reversing a loan event's entry does not touch the loan: the
-    reconciliation will show the difference until the loan is corrected too.
+    ``cannot_reverse_reversal``: post a new entry instead), an entry a sub-ledger owns (409
+    ``entry_owned_by_subledger`` naming the owner: only its services reverse it, together with
+    the loan), a date before the original's or after today's business date. Only manual
+    entries are reversed here.
     """
     actor.require(PERM_POST_MANUAL)
     if not isinstance(reason, str) or not reason.strip():
@@ -454,6 +464,17 @@ def reverse_entry(
             raise Conflict(
                 _("A reversal cannot be reversed; post a new entry instead."),
                 code="cannot_reverse_reversal",
+            )
+        owner = EntryType.owner(original.entry_type)
+        if owner is not None:
+            raise Conflict(
+                _(
+                    "This entry belongs to the %(owner)s sub-ledger; it is corrected only "
+                    "through %(owner)s, which changes the loan as well."
+                )
+                % {"owner": owner},
+                code="entry_owned_by_subledger",
+                fields={"entry_id": original.public_id, "owner": owner},
             )
         if JournalEntry.objects.filter(reverses=original).exists():
             raise Conflict(_("This entry has already been reversed."), code="already_reversed")

@@ -1,22 +1,23 @@
 """Lending API (mounted at /api/v1/lending/): staff routes, then the borrower's ``/me`` routes.
 
 Each route parses its input, calls one service and shapes the reply. Money comes in as yuan
-strings (``parse_yuan``: "1.234" is refused with ``invalid_amount``). A repayment through the
-API carries ``source_ref = "api:<caller>:<Idempotency-Key>"``, so besides the idempotency
-layer the loan itself refuses to take the same request twice.
+strings (``parse_yuan``: "1.234" is refused with ``invalid_amount``).
+
+No route here moves money on the caller's word. A borrower repays, prepays or pays off through
+``/api/v1/payments/me/loans/{id}/…`` (a payment order that posts when the bank reports
+success); a loan is disbursed by its disbursement order's bank result; staff record money the
+bank received through ``/loans/{id}/manual-postings`` (bank reference, maker-checker).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from microloan.api.auth import borrower_auth, staff_auth
-from microloan.api.idempotency import KEY_HEADER, idempotent
+from microloan.api.idempotency import idempotent
 from microloan.kernel.money import parse_yuan
 from microloan.kernel.rounding import parse_rate
 from microloan.kernel.services import get_business_date
@@ -24,7 +25,6 @@ from microloan.kernel.services import get_business_date
 from .models import MakerCheckerRequest
 from .schemas import (
     DecisionIn,
-    DisburseIn,
     DrawdownIn,
     LimitChangeIn,
     LineIn,
@@ -32,9 +32,8 @@ from .schemas import (
     LinePage,
     LoanOut,
     LoanPage,
-    PaymentIn,
-    PaymentOut,
-    PrepaymentIn,
+    ManualPostingIn,
+    ManualPostingOut,
     QuoteOut,
     ReasonIn,
     ReconciliationOut,
@@ -51,11 +50,10 @@ from .schemas import (
 from .services import (
     drawdowns,
     lines,
-    prepayments,
+    manual_postings,
     queries,
     quotes,
     reconcile,
-    repayments,
     requests,
     restructure,
     writeoff,
@@ -94,22 +92,8 @@ class RequestFilters(Schema):
     page_size: int = 50
 
 
-def _source_ref(request: HttpRequest) -> str:
-    """``api:<caller>:<Idempotency-Key>``, the key hashed when the whole would be too long."""
-    key = request.headers.get(KEY_HEADER, "")
-    ref = f"api:{request.auth.label}:{key}"
-    if len(ref) > repayments.MAX_SOURCE_REF_LENGTH:
-        ref = f"api:{request.auth.label}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
-    return ref
-
-
 def _loan_reply(loan_id: str, actor) -> dict:
     return LoanOut.of(queries.loan_detail(actor=actor, loan_id=loan_id))
-
-
-def _payment_reply(txn, actor) -> dict:
-    loan = queries.loan_detail(actor=actor, loan_id=txn.loan.public_id)
-    return {"transaction": TransactionOut.of(txn, loan), "loan": LoanOut.of(loan)}
 
 
 # --- staff: credit lines -----------------------------------------------------------------------
@@ -247,16 +231,26 @@ def loan_payoff_quote(request, loan_id: str, date: dt.date | None = None):
 
 
 @router.post(
-    "/loans/{loan_id}/disburse", auth=staff_auth("lending.disburse_loan"), response=LoanOut
+    "/loans/{loan_id}/manual-postings",
+    auth=staff_auth(manual_postings.PERM_RECORD),
+    response={201: ManualPostingOut},
+    description="Record money the bank received for the loan, with the bank's reference (once "
+    "per channel and reference). Above MANUAL_POSTING_APPROVAL_THRESHOLD it waits for a "
+    "second person: approve or reject it through /requests/{id}/approve|reject.",
 )
 @idempotent
-def disburse(request, loan_id: str, payload: DisburseIn):
-    drawdowns.disburse_loan(
+def record_manual_posting(request, loan_id: str, payload: ManualPostingIn):
+    posting = manual_postings.record_manual_posting(
         actor=request.auth,
         loan_id=loan_id,
-        business_date=payload.business_date or get_business_date(),
+        kind=payload.kind,
+        amount=parse_yuan(payload.amount),
+        channel=payload.channel,
+        bank_reference=payload.bank_reference,
+        reason=payload.reason,
+        mode=payload.mode,
     )
-    return _loan_reply(loan_id, request.auth)
+    return Status(201, ManualPostingOut.of(posting))
 
 
 @router.post(
@@ -355,33 +349,6 @@ def my_drawdown(request, payload: DrawdownIn):
     return Status(201, _loan_reply(loan.public_id, request.auth))
 
 
-@router.post("/me/loans/{loan_id}/repayments", auth=borrower_auth, response={201: PaymentOut})
-@idempotent
-def my_repayment(request, loan_id: str, payload: PaymentIn):
-    txn = repayments.repay(
-        actor=request.auth,
-        loan_id=loan_id,
-        amount=parse_yuan(payload.amount),
-        business_date=get_business_date(),
-        source_ref=_source_ref(request),
-    )
-    return Status(201, _payment_reply(txn, request.auth))
-
-
-@router.post("/me/loans/{loan_id}/prepayments", auth=borrower_auth, response={201: PaymentOut})
-@idempotent
-def my_prepayment(request, loan_id: str, payload: PrepaymentIn):
-    txn = prepayments.prepay(
-        actor=request.auth,
-        loan_id=loan_id,
-        amount=parse_yuan(payload.amount),
-        business_date=get_business_date(),
-        source_ref=_source_ref(request),
-        mode=payload.mode,
-    )
-    return Status(201, _payment_reply(txn, request.auth))
-
-
 @router.get("/me/loans/{loan_id}/payoff-quote", auth=borrower_auth, response=QuoteOut)
 def my_payoff_quote(request, loan_id: str):
     loan = queries.loan_detail(actor=request.auth, loan_id=loan_id)
@@ -389,16 +356,3 @@ def my_payoff_quote(request, loan_id: str):
         actor=request.auth, loan_id=loan_id, business_date=get_business_date()
     )
     return QuoteOut.of(quote, loan)
-
-
-@router.post("/me/loans/{loan_id}/payoff", auth=borrower_auth, response={201: PaymentOut})
-@idempotent
-def my_payoff(request, loan_id: str, payload: PaymentIn):
-    txn = prepayments.payoff(
-        actor=request.auth,
-        loan_id=loan_id,
-        amount=parse_yuan(payload.amount),
-        business_date=get_business_date(),
-        source_ref=_source_ref(request),
-    )
-    return Status(201, _payment_reply(txn, request.auth))

@@ -56,8 +56,9 @@ def build_demo(stdout) -> None:
         stdout.write("  demo credit lines exist; unchanged")
         return
     version = active_version(code=DEMO_PRODUCT).public_id
-    operations = role_actor(ADMIN)  # opens lines and disburses; no narrower role has both yet
+    operations = role_actor(ADMIN)  # opens lines and refunds; no narrower role has both yet
     collector, risk = role_actor(COLLECTOR), role_actor(RISK_ANALYST)
+    bank = Actor.system("payments")  # money moves when the bank reports it (payments app)
 
     def open_line(customer: str, limit_yuan: int, rate: str, grade: str):
         return lines.open_credit_line(
@@ -79,7 +80,7 @@ def build_demo(stdout) -> None:
             method=method,
         )
         if disburse:
-            drawdowns.disburse_loan(actor=operations, loan_id=loan.public_id, business_date=today)
+            drawdowns.disburse_loan(actor=bank, loan_id=loan.public_id, business_date=today)
         return loan
 
     first, second, third, fourth = customers
@@ -87,19 +88,19 @@ def build_demo(stdout) -> None:
     li_loan = draw(li, 10_000, 10, "equal_instalment")
     draw(li, 3_000, 5, "equal_principal", disburse=False)
     repayments.repay(
-        actor=Actor.borrower(li.customer_id),
+        actor=bank,
         loan_id=li_loan.public_id,
         amount=500 * YUAN,
         business_date=today,
         source_ref=f"demo:repay:{li_loan.public_id}",
     )
-    repayments.refund_unapplied(actor=operations, loan_id=li_loan.public_id, amount=200 * YUAN)
+    repayments.refund_unapplied(actor=bank, loan_id=li_loan.public_id, amount=200 * YUAN)
 
     wang = open_line(second, 20_000, "0.0005", "E")
     wang_loan = draw(wang, 5_000, 5, "interest_first")
     quote = quotes.payoff_quote(loan_id=wang_loan.public_id, business_date=today)
     prepayments.payoff(
-        actor=Actor.borrower(wang.customer_id),
+        actor=bank,
         loan_id=wang_loan.public_id,
         amount=quote.total,
         business_date=today,

@@ -77,12 +77,6 @@ class QuoteForm(forms.Form):
     )
 
 
-class DisburseForm(forms.Form):
-    business_date = forms.DateField(
-        label=_("Value date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-
-
 class RestructureForm(forms.Form):
     term_months = forms.IntegerField(label=_("New term (months)"), min_value=1, max_value=60)
     method = forms.ChoiceField(

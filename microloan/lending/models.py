@@ -143,7 +143,6 @@ class Loan(PreparedInsert, models.Model):
             ("approve_writeoff", "Can approve a loan write-off"),
             ("propose_restructure", "Can propose a loan restructuring"),
             ("approve_restructure", "Can approve a loan restructuring"),
-            ("disburse_loan", "Can disburse a loan pending disbursement"),
             ("cancel_loan", "Can cancel a loan pending disbursement"),
             ("refund_unapplied", "Can refund a loan's unapplied receipts"),
         ]
@@ -252,12 +251,13 @@ class LoanTransaction(PreparedInsert, models.Model):
 
 class MakerCheckerRequest(models.Model):
     """A sensitive change on a line or loan waiting for a second person (limit, write-off,
-    restructure)."""
+    restructure, a manual posting above the approval threshold)."""
 
     class Kind(models.TextChoices):
         LIMIT_CHANGE = "limit_change", _("Limit change")
         WRITE_OFF = "write_off", _("Write-off")
         RESTRUCTURE = "restructure", _("Restructuring")
+        MANUAL_POSTING = "manual_posting", _("Manual posting")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -283,6 +283,61 @@ class MakerCheckerRequest(models.Model):
         verbose_name = _("maker-checker request")
         ordering = ["-id"]
         indexes = [models.Index(fields=["status", "kind"], name="mcr_status_kind")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class ManualPosting(models.Model):
+    """Money the bank received for a loan outside a payment order (a transfer to the bank's
+    account, a counter payment), recorded by staff with the bank's reference.
+
+    One posting per (channel, bank reference) that is not rejected: the same bank money cannot
+    be posted twice. Above ``MANUAL_POSTING_APPROVAL_THRESHOLD`` it waits for a second person
+    (``request``, a maker-checker request) before it posts.
+    """
+
+    class Kind(models.TextChoices):
+        REPAYMENT = "repayment", _("Repayment")
+        PREPAYMENT = "prepayment", _("Prepayment")
+        PAYOFF = "payoff", _("Payoff")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        POSTED = "posted", _("Posted")
+        REJECTED = "rejected", _("Rejected")
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True)
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="manual_postings")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    amount = models.BigIntegerField(_("amount (fen)"))
+    prepayment_mode = models.CharField(max_length=16, blank=True)
+    channel = models.CharField(_("channel"), max_length=32)
+    bank_reference = models.CharField(_("bank reference"), max_length=64)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    request = models.OneToOneField(
+        MakerCheckerRequest, null=True, on_delete=models.PROTECT, related_name="manual_posting"
+    )
+    maker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    transaction_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("manual posting")
+        ordering = ["-id"]
+        default_permissions = ("view",)
+        permissions = [
+            ("record_manualposting", "Can record money the bank received, with its reference"),
+            ("approve_manualposting", "Can approve a manual posting above the threshold"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "bank_reference"],
+                condition=~models.Q(status="rejected"),
+                name="manual_posting_bank_ref_once",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="manual_posting_pos"),
+        ]
 
     def __str__(self) -> str:
         return self.public_id

@@ -13,13 +13,19 @@ from pydantic import ConfigDict
 from microloan.kernel.money import to_yuan_str
 from microloan.kernel.rounding import format_percent
 
-from .models import CreditLine, Instalment, Loan, LoanTransaction, MakerCheckerRequest
+from .models import (
+    CreditLine,
+    Instalment,
+    Loan,
+    LoanTransaction,
+    MakerCheckerRequest,
+    ManualPosting,
+)
 from .services.queries import Page, line_apr, loan_apr
 from .services.quotes import PayoffQuote
 
 MONEY = Field(max_length=24, description='Yuan with at most two decimals, e.g. "1234.56".')
 Method = Literal["equal_instalment", "equal_principal", "interest_first", "bullet"]
-PrepaymentMode = Literal["shorten_term", "lower_instalment"]
 
 
 class Input(Schema):
@@ -48,8 +54,13 @@ class LimitChangeIn(Input):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class DisburseIn(Input):
-    business_date: dt.date | None = None
+class ManualPostingIn(Input):
+    kind: Literal["repayment", "prepayment", "payoff"]
+    amount: str = MONEY
+    channel: str = Field(min_length=1, max_length=32, description="The bank or channel.")
+    bank_reference: str = Field(min_length=1, max_length=64, description="The bank's reference.")
+    mode: Literal["shorten_term", "lower_instalment"] | None = None
+    reason: str = Field(min_length=1, max_length=1000)
 
 
 class RestructureIn(Input):
@@ -64,15 +75,6 @@ class DrawdownIn(Input):
     amount: str = MONEY
     term_months: int = Field(ge=1, le=60)
     method: Method
-
-
-class PaymentIn(Input):
-    amount: str = MONEY
-
-
-class PrepaymentIn(Input):
-    amount: str = MONEY
-    mode: PrepaymentMode | None = None
 
 
 def rate_str(rate: Decimal) -> str:
@@ -257,11 +259,6 @@ class TransactionOut(Schema):
         }
 
 
-class PaymentOut(Schema):
-    transaction: TransactionOut
-    loan: LoanOut
-
-
 class TransactionsOut(Schema):
     apr: str
     apr_percent: str
@@ -312,7 +309,7 @@ class RequestOut(Schema):
     @classmethod
     def of(cls, request: MakerCheckerRequest) -> dict[str, Any]:
         params = dict(request.params)
-        for name in ("old_limit", "new_limit", "principal", "interest", "penalty"):
+        for name in ("old_limit", "new_limit", "principal", "interest", "penalty", "amount"):
             if name in params:
                 params[name] = to_yuan_str(params[name])
         return {
@@ -373,3 +370,33 @@ class ReconciliationOut(Schema):
     ok: bool
     rows: list[ReconciliationRowOut]
     breaks: list[ReconciliationRowOut]
+
+
+class ManualPostingOut(Schema):
+    id: str
+    loan_id: str
+    kind: str
+    amount: str
+    channel: str
+    bank_reference: str
+    prepayment_mode: str
+    status: str
+    request_id: str | None
+    transaction_id: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, posting: ManualPosting) -> dict[str, Any]:
+        return {
+            "id": posting.public_id,
+            "loan_id": posting.loan.public_id,
+            "kind": posting.kind,
+            "amount": to_yuan_str(posting.amount),
+            "channel": posting.channel,
+            "bank_reference": posting.bank_reference,
+            "prepayment_mode": posting.prepayment_mode,
+            "status": posting.status,
+            "request_id": posting.request.public_id if posting.request_id else None,
+            "transaction_id": posting.transaction_id,
+            "created_at": posting.created_at,
+        }

@@ -7,7 +7,6 @@ urlpatterns = [
     path("loans/", views.loan_search, name="loans"),
     path("loans/<str:loan_id>/", views.loan_page, name="loan"),
     path("loans/<str:loan_id>/quote/", views.loan_quote, name="loan_quote"),
-    path("loans/<str:loan_id>/disburse/", views.loan_disburse, name="loan_disburse"),
     path("loans/<str:loan_id>/write-off/", views.loan_writeoff_request, name="loan_writeoff"),
     path(
         "loans/<str:loan_id>/restructure/",

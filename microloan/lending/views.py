@@ -19,7 +19,6 @@ from microloan.kernel.services import get_business_date
 
 from .forms import (
     DecisionForm,
-    DisburseForm,
     LimitChangeForm,
     LineFilterForm,
     LoanFilterForm,
@@ -27,7 +26,7 @@ from .forms import (
     ReasonForm,
     RestructureForm,
 )
-from .services import drawdowns, lines, queries, quotes, requests, restructure, writeoff
+from .services import lines, queries, quotes, requests, restructure, writeoff
 from .services.queries import line_apr, loan_apr
 
 VIEW_LOAN = "lending.view_loan"
@@ -72,7 +71,6 @@ def _loan_context(request, loan_id: str, **extra) -> dict:
         "transactions": queries.loan_transactions(actor=actor, loan_id=loan_id),
         "business_date": today,
         "quote_form": QuoteForm(initial={"date": today}),
-        "disburse_form": DisburseForm(initial={"business_date": today}),
         "writeoff_form": ReasonForm(prefix="writeoff"),
         "restructure_form": RestructureForm(
             prefix="restructure", initial={"method": loan.method, "term_months": loan.term_months}
@@ -134,20 +132,6 @@ def _loan_action(request, loan_id: str, form, action, success: str):
         return redirect("lending:loan", loan_id=loan_id)
     messages.error(request, _("Please correct the form."))
     return render(request, "lending/loan.html", _loan_context(request, loan_id), status=422)
-
-
-@require_POST
-@staff_page("lending.disburse_loan")
-def loan_disburse(request, loan_id: str):
-    return _loan_action(
-        request,
-        loan_id,
-        DisburseForm(request.POST),
-        lambda actor, data: drawdowns.disburse_loan(
-            actor=actor, loan_id=loan_id, business_date=data["business_date"]
-        ),
-        _("The loan was disbursed."),
-    )
 
 
 @require_POST

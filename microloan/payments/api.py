@@ -2,9 +2,13 @@
 repayments, staff order and break handling.
 
 ``POST /callbacks/{channel}`` has no token: the bank proves itself with the HMAC-SHA256
-signature of the raw body in ``X-Signature`` (401 ``bad_signature`` otherwise). A borrower's
-repayment is a collection order whose purpose key is the caller and Idempotency-Key, so the
-order table refuses the same request twice even past the idempotency layer.
+signature of the raw body in ``X-Signature`` (401 ``bad_signature`` otherwise).
+
+The borrower's only way to pay: ``/me/loans/{id}/repayments``, ``/prepayments`` and ``/payoff``
+each create a payment order debiting their card; the loan changes only when the bank reports
+the order paid (callback or status query). The order's purpose key is the caller and
+Idempotency-Key, so the order table refuses the same request twice even past the idempotency
+layer. Money is a yuan string ``"1234.56"`` both ways.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from ninja.responses import Status
 
 from microloan.api.auth import borrower_auth, staff_auth
 from microloan.api.idempotency import KEY_HEADER, idempotent
+from microloan.kernel.money import parse_yuan
 
 from .schemas import (
     BreakOut,
@@ -27,6 +32,9 @@ from .schemas import (
     OrderDetailOut,
     OrderOut,
     OrderPage,
+    PayoffIn,
+    PrepaymentIn,
+    RefundIn,
     RepaymentIn,
     ResolveIn,
     page_of,
@@ -40,6 +48,7 @@ VIEW_ORDER = "payments.view_paymentorder"
 CHANGE_ORDER = "payments.change_paymentorder"
 VIEW_BREAK = "payments.view_settlementbreak"
 CHANGE_BREAK = "payments.change_settlementbreak"
+REFUND = "lending.refund_unapplied"
 
 
 class OrderFilters(Schema):
@@ -85,13 +94,58 @@ def my_orders(request, status: str | None = None, page: int = 1, page_size: int 
     return page_of(found, OrderOut.of)
 
 
-@router.post("/me/loans/{loan_id}/repayments", auth=borrower_auth, response={201: OrderOut})
+def _purpose(request: HttpRequest) -> str:
+    key = request.headers.get(KEY_HEADER, "")
+    return f"api:{request.auth.label}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+@router.post(
+    "/me/loans/{loan_id}/repayments",
+    auth=borrower_auth,
+    response={201: OrderOut},
+    description="Debit my card for a repayment; it posts when the bank reports it paid.",
+)
 @idempotent
 def my_repayment(request, loan_id: str, payload: RepaymentIn):
-    key = request.headers.get(KEY_HEADER, "")
-    purpose = f"api:{request.auth.label}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
     order = orders.create_repayment_order(
-        actor=request.auth, loan_id=loan_id, amount=payload.amount, purpose_key=purpose
+        actor=request.auth,
+        loan_id=loan_id,
+        amount=parse_yuan(payload.amount),
+        purpose_key=_purpose(request),
+    )
+    return Status(201, OrderOut.of(order))
+
+
+@router.post(
+    "/me/loans/{loan_id}/prepayments",
+    auth=borrower_auth,
+    response={201: OrderOut},
+    description="Debit my card to prepay principal (with the re-amortisation mode); it posts "
+    "when the bank reports it paid.",
+)
+@idempotent
+def my_prepayment(request, loan_id: str, payload: PrepaymentIn):
+    order = orders.create_prepayment_order(
+        actor=request.auth,
+        loan_id=loan_id,
+        amount=parse_yuan(payload.amount),
+        purpose_key=_purpose(request),
+        mode=payload.mode,
+    )
+    return Status(201, OrderOut.of(order))
+
+
+@router.post(
+    "/me/loans/{loan_id}/payoff",
+    auth=borrower_auth,
+    response={201: OrderOut},
+    description="Debit my card for today's payoff quote (the server's amount); the loan "
+    "closes when the bank reports it paid.",
+)
+@idempotent
+def my_payoff(request, loan_id: str, payload: PayoffIn):
+    order = orders.create_payoff_order(
+        actor=request.auth, loan_id=loan_id, purpose_key=_purpose(request)
     )
     return Status(201, OrderOut.of(order))
 
@@ -113,6 +167,24 @@ def get_order(request, order_id: str):
 def query_order(request, order_id: str):
     orders.query_order_status(actor=request.auth, order_id=order_id)
     return _detail(*queries.order_detail(actor=request.auth, order_id=order_id))
+
+
+@router.post(
+    "/loans/{loan_id}/refunds",
+    auth=staff_auth(CHANGE_ORDER, REFUND),
+    response={201: OrderOut},
+    description="Pay part of a loan's held overpayment back to the borrower's card; the loan's "
+    "credit falls when the bank reports the order paid.",
+)
+@idempotent
+def refund(request, loan_id: str, payload: RefundIn):
+    order = orders.create_refund_order(
+        actor=request.auth,
+        loan_id=loan_id,
+        amount=parse_yuan(payload.amount),
+        purpose_key=_purpose(request),
+    )
+    return Status(201, OrderOut.of(order))
 
 
 @router.get("/breaks", auth=staff_auth(VIEW_BREAK), response=BreakPage)

@@ -25,6 +25,9 @@ class PaymentOrder(PreparedInsert, models.Model):
         DISBURSEMENT = "disbursement", _("Disbursement")
         COLLECTION = "collection", _("Repayment collection")
         AUTO_DEBIT = "auto_debit", _("Auto-debit")
+        PREPAYMENT = "prepayment", _("Prepayment collection")
+        PAYOFF = "payoff", _("Payoff collection")
+        REFUND = "refund", _("Refund of an overpayment")
 
     class Status(models.TextChoices):
         CREATED = "created", _("Created")
@@ -42,6 +45,8 @@ class PaymentOrder(PreparedInsert, models.Model):
     # "api:<caller>:<key hash>" for a borrower's repayment.
     purpose_key = models.CharField(max_length=120)
     amount = models.BigIntegerField(_("amount (fen)"))
+    # A prepayment's re-amortisation mode ("" = the product's), applied when the money posts.
+    prepayment_mode = models.CharField(max_length=16, blank=True, default="", db_default="")
     card_masked = models.CharField(_("card"), max_length=32, blank=True)
     card_index = models.CharField(max_length=128, blank=True)  # customers' card blind index
     status = models.CharField(
@@ -88,7 +93,7 @@ class PaymentOrder(PreparedInsert, models.Model):
     @property
     def direction(self) -> str:
         """ "out" (we pay the borrower) or "in" (the borrower's card is debited)."""
-        return "out" if self.kind == self.Kind.DISBURSEMENT else "in"
+        return "out" if self.kind in (self.Kind.DISBURSEMENT, self.Kind.REFUND) else "in"
 
 
 FINAL_STATUSES = frozenset(

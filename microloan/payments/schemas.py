@@ -1,19 +1,20 @@
-"""API shapes of payments: inputs refuse unknown fields; money is integer fen (a yuan string
-beside it where people read it); cards only masked."""
+"""API shapes of payments: inputs refuse unknown fields; money is a yuan string ``"1234.56"``
+both ways, as everywhere in the API (an integer amount is refused with 422 naming the field);
+cards only masked."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, StrictInt
+from pydantic import ConfigDict, StrictStr
 
 from microloan.kernel.money import to_yuan_str
 
 from .models import PaymentEvent, PaymentOrder, SettlementBreak
 
-MAX_AMOUNT = 20_000_000  # 200,000.00 CNY, the consumer credit cap per borrower
+MONEY = Field(max_length=24, description='Yuan with at most two decimals, e.g. "1234.56".')
 
 
 class Input(Schema):
@@ -21,7 +22,20 @@ class Input(Schema):
 
 
 class RepaymentIn(Input):
-    amount: StrictInt = Field(gt=0, le=MAX_AMOUNT, description="Fen, e.g. 120000 = 1200.00")
+    amount: StrictStr = MONEY
+
+
+class PrepaymentIn(Input):
+    amount: StrictStr = MONEY
+    mode: Literal["shorten_term", "lower_instalment"] | None = None
+
+
+class PayoffIn(Input):
+    """Empty: the payoff amount is the server's quote of the day, not the caller's."""
+
+
+class RefundIn(Input):
+    amount: StrictStr = MONEY
 
 
 class ResolveIn(Input):
@@ -34,8 +48,8 @@ class OrderOut(Schema):
     status: str
     customer_id: str
     loan_id: str
-    amount: int
-    amount_yuan: str
+    amount: str
+    prepayment_mode: str
     card: str
     channel: str
     channel_ref: str
@@ -58,8 +72,8 @@ class OrderOut(Schema):
             "status": order.status,
             "customer_id": order.customer_id,
             "loan_id": order.loan_id,
-            "amount": order.amount,
-            "amount_yuan": to_yuan_str(order.amount),
+            "amount": to_yuan_str(order.amount),
+            "prepayment_mode": order.prepayment_mode,
             "card": order.card_masked,
             "channel": order.channel,
             "channel_ref": order.channel_ref,
@@ -107,14 +121,18 @@ class OrderPage(Schema):
     page_size: int
 
 
+def _yuan_or_none(fen: int | None) -> str | None:
+    return None if fen is None else to_yuan_str(fen)
+
+
 class BreakOut(Schema):
     id: str
     run_id: str
     business_date: dt.date
     kind: str
     order_id: str
-    our_amount: int | None
-    their_amount: int | None
+    our_amount: str | None
+    their_amount: str | None
     our_status: str
     their_status: str
     channel_ref: str
@@ -131,8 +149,8 @@ class BreakOut(Schema):
             "business_date": item.business_date,
             "kind": item.kind,
             "order_id": item.order_id,
-            "our_amount": item.our_amount,
-            "their_amount": item.their_amount,
+            "our_amount": _yuan_or_none(item.our_amount),
+            "their_amount": _yuan_or_none(item.their_amount),
             "our_status": item.our_status,
             "their_status": item.their_status,
             "channel_ref": item.channel_ref,

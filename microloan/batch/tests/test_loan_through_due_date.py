@@ -11,6 +11,7 @@ import pytest
 
 from microloan.batch.rules import PROVISION_RATES
 from microloan.batch.services import BATCH_ACTOR, run_eod
+from microloan.kernel.actors import Actor
 from microloan.kernel.rounding import round_fen
 from microloan.kernel.services import get_business_date
 from microloan.ledger import accounts as gl
@@ -23,6 +24,7 @@ from .helpers import assert_subledger_equals_gl
 
 pytestmark = pytest.mark.django_db
 DAYS_AFTER_DUE = 5  # EOD(due) … EOD(due + 4)
+BANK = Actor.system("payments")  # repayments post from the bank's result
 
 
 def _eod_until(day: dt.date) -> None:
@@ -133,7 +135,7 @@ def test_due_date_with_and_without_payment(start_day, ops):
             if paid_after == k:
                 owed = first.principal + first.interest + _fresh(loan).penalty_receivable
                 repay(
-                    actor=ops,
+                    actor=BANK,
                     loan_id=loan.public_id,
                     amount=owed,
                     business_date=today,
@@ -183,7 +185,7 @@ def test_a_held_overpayment_pays_the_instalment_when_it_falls_due(start_day, ops
     extra = 12_345
     # Nothing is due on the day of disbursement: the whole payment is held (2241).
     repay(
-        actor=ops,
+        actor=BANK,
         loan_id=loan.public_id,
         amount=first.total + extra,
         business_date=get_business_date(),

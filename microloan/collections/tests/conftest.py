@@ -57,7 +57,7 @@ def borrow(ops, product_version, today):
     def make(customer=None, amount=1_200_000):
         customer = customer or make_customer()
         line = lending_helpers.open_line(ops, product_version, customer=customer.public_id)
-        return lending_helpers.active_loan(ops, line, amount=amount, term=5)
+        return lending_helpers.active_loan(line, amount=amount, term=5)
 
     return make
 

@@ -10,6 +10,7 @@ from microloan.audit.models import AuditRecord
 from microloan.contracts.models import Contract, Kind
 from microloan.contracts.services import rendering, signing
 from microloan.contracts.services.verification import verify_stored
+from microloan.customers.models import Customer
 from microloan.customers.services import active_consents
 from microloan.customers.testing import make_customer
 from microloan.kernel import events
@@ -291,6 +292,9 @@ def test_a_contract_for_an_unregistered_customer_is_created_but_not_rendered(
     from microloan.lending.tests.helpers import open_line
 
     line = open_line(ops, product_version, customer="cust_not_registered")
+    # A line opens only for a registered customer; the record then going missing is what
+    # this contract must survive.
+    Customer.objects.filter(public_id=line.customer_id).update(public_id="cust_gone")
     loan = drawdowns.drawdown(
         actor=Actor.borrower(line.customer_id),
         line_id=line.public_id,

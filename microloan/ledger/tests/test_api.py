@@ -12,7 +12,7 @@ from microloan.accounts.testing import bearer, make_staff, make_staff_token
 from microloan.audit.models import AuditRecord
 from microloan.ledger import accounts as gl
 from microloan.ledger.models import JournalEntry
-from microloan.ledger.services import post_entry
+from microloan.ledger.services import post_entry, post_manual_entry
 
 from .helpers import TODAY, disbursement_lines
 
@@ -73,7 +73,7 @@ def manual_body(**changes):
         "description": "correct a mis-posted fee",
         "lines": [
             {"account": gl.FEE_INCOME, "debit": "10.50"},
-            {"account": gl.UNAPPLIED_RECEIPTS, "credit": "10.50", "loan_id": "loan_a"},
+            {"account": gl.BANK_CLEARING, "credit": "10.50", "loan_id": "loan_a"},
         ],
         **changes,
     }
@@ -217,7 +217,7 @@ def test_a_manual_entry_is_posted_once_per_idempotency_key(client, poster, today
     )
     assert [(ln["account"], ln["debit"], ln["credit"], ln["loan_id"]) for ln in body["lines"]] == [
         (gl.FEE_INCOME, "10.50", "0.00", None),
-        (gl.UNAPPLIED_RECEIPTS, "0.00", "10.50", "loan_a"),
+        (gl.BANK_CLEARING, "0.00", "10.50", "loan_a"),
     ]
     again = post(client, "/entries", poster, manual_body())
     assert again.status_code == 201
@@ -327,21 +327,58 @@ def test_a_manual_entry_may_be_back_dated(client, poster, today):
 # --- reversals -----------------------------------------------------------------------------
 
 
-def test_an_entry_is_reversed_once(client, poster, disbursed):
-    path = f"/entries/{disbursed.public_id}/reverse"
-    response = post(client, path, poster, {"reason": "disbursement failed at the bank"})
+@pytest.fixture
+def adjustment(today, accountant):
+    return post_manual_entry(
+        actor=accountant,
+        business_date=TODAY,
+        lines=[
+            {"account": gl.BANK_CLEARING, "debit": 123_456},
+            {"account": gl.FEE_INCOME, "credit": 123_456},
+        ],
+        description="bank charge refunded",
+    )
+
+
+def test_a_manual_entry_is_reversed_once(client, poster, adjustment):
+    path = f"/entries/{adjustment.public_id}/reverse"
+    response = post(client, path, poster, {"reason": "posted twice"})
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["entry_type"], body["reverses"], body["total"]) == (
         "reversal",
-        disbursed.public_id,
+        adjustment.public_id,
         "1234.56",
     )
-    original = get(client, f"/entries/{disbursed.public_id}", poster).json()
+    original = get(client, f"/entries/{adjustment.public_id}", poster).json()
     assert original["reversed_by"] == body["public_id"]
     again = post(client, path, poster, {"reason": "again"}, key="key-2")
     assert (again.status_code, again.json()["code"]) == (409, "already_reversed")
     assert get(client, "/trial-balance", poster).json()["total_debit"] == "2469.12"
+
+
+def test_a_loan_entry_is_not_reversed_here(client, poster, disbursed):
+    """Reversing a loan's own entry in the GL alone would split it from the loan sub-ledger:
+    refused with 409 naming the owner, and nothing stored."""
+    response = post(client, f"/entries/{disbursed.public_id}/reverse", poster, {"reason": "x"})
+    assert (response.status_code, response.json()["code"]) == (409, "entry_owned_by_subledger")
+    assert response.json()["fields"] == {"entry_id": disbursed.public_id, "owner": "lending"}
+    assert "lending" in response.json()["message"]
+    assert JournalEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize("account", sorted(gl.LOAN_SUBLEDGER_ACCOUNTS))
+def test_a_manual_entry_may_not_touch_the_loan_subledger_accounts(client, poster, today, account):
+    body = manual_body(
+        lines=[
+            {"account": gl.BANK_CLEARING, "debit": "10.00"},
+            {"account": account, "credit": "10.00", "loan_id": "loan_a"},
+        ]
+    )
+    response = post(client, "/entries", poster, body)
+    assert (response.status_code, response.json()["code"]) == (422, "account_owned_by_subledger")
+    assert "lines.1.account" in response.json()["fields"]
+    assert not JournalEntry.objects.exists()
 
 
 def test_reversing_needs_a_reason_and_a_known_entry(client, poster, disbursed):
@@ -358,8 +395,8 @@ def test_reversing_needs_the_permission(client, viewer, disbursed):
     assert JournalEntry.objects.count() == 1
 
 
-def test_a_reversal_dated_before_its_entry_is_refused(client, poster, disbursed):
-    path = f"/entries/{disbursed.public_id}/reverse"
+def test_a_reversal_dated_before_its_entry_is_refused(client, poster, adjustment):
+    path = f"/entries/{adjustment.public_id}/reverse"
     response = post(
         client, path, poster, {"reason": "x", "business_date": str(TODAY - dt.timedelta(days=1))}
     )

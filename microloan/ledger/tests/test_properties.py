@@ -1,5 +1,7 @@
 """Properties over random histories: whatever valid postings and reversals happen, the trial
-balance balances, each reversal nets its entry to zero, and balances match a plain model."""
+balance balances, each reversal nets its entry to zero, and balances match a plain model. Only
+manual entries are reversed here (an entry a sub-ledger owns is refused and changes nothing),
+and a manual entry never touches the loan sub-ledger's control accounts."""
 
 import datetime as dt
 from collections import defaultdict
@@ -9,6 +11,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from microloan.kernel.errors import Conflict, ValidationFailed
 from microloan.ledger import accounts as gl
 from microloan.ledger.domain import EntryDraft, LineDraft
 from microloan.ledger.models import JournalLine
@@ -17,6 +20,7 @@ from microloan.ledger.services import (
     gl_balances_by_loan,
     post_entries_bulk,
     post_entry,
+    post_manual_entry,
     reverse_entry,
     trial_balance,
 )
@@ -55,10 +59,11 @@ def balanced_lines(draw):
 
 
 posting = st.builds(
-    lambda lines, day, loan: ("post", lines, day, loan),
+    lambda lines, day, loan, kind: ("post", lines, day, loan, kind),
     balanced_lines(),
     st.integers(0, 5),
     st.sampled_from(LOANS),
+    st.sampled_from(["fee", "manual"]),
 )
 bulk = st.builds(lambda batch: ("bulk", batch), st.lists(balanced_lines(), min_size=1, max_size=3))
 reversal = st.builds(lambda pick: ("reverse", pick), st.integers(0, 10**6))
@@ -89,14 +94,21 @@ def test_random_postings_and_reversals_keep_the_ledger_balanced(today, system, h
         model_lines = []  # what the ledger should hold, as (account, debit, credit, loan)
         for step in history:
             if step[0] == "post":
-                _kind, lines, day, loan = step
-                entry = post_entry(
-                    actor=system,
-                    entry_type="fee",
-                    business_date=TODAY - dt.timedelta(days=day),
-                    lines=lines,
-                    loan_id=loan,
-                )
+                _kind, lines, day, loan, entry_type = step
+                fields = {
+                    "business_date": TODAY - dt.timedelta(days=day),
+                    "lines": lines,
+                    "loan_id": loan,
+                }
+                if entry_type == "fee":
+                    entry = post_entry(actor=system, entry_type="fee", **fields)
+                elif any(ln.account in gl.LOAN_SUBLEDGER_ACCOUNTS for ln in lines):
+                    with pytest.raises(ValidationFailed) as refused:
+                        post_manual_entry(actor=system, description="test", **fields)
+                    assert refused.value.code == "account_owned_by_subledger"
+                    continue
+                else:
+                    entry = post_manual_entry(actor=system, description="test", **fields)
                 posted.append((entry, lines))
                 reversible.append(len(posted) - 1)
                 model_lines += [(ln, loan) for ln in lines]
@@ -110,6 +122,16 @@ def test_random_postings_and_reversals_keep_the_ledger_balanced(today, system, h
             elif reversible:
                 index = reversible.pop(step[1] % len(reversible))
                 original, lines = posted[index]
+                if original.entry_type != "manual":
+                    with pytest.raises(Conflict) as refused:
+                        reverse_entry(
+                            actor=system,
+                            entry_id=original.public_id,
+                            business_date=TODAY,
+                            reason="test",
+                        )
+                    assert refused.value.fields["owner"] == "lending"
+                    continue
                 undo = reverse_entry(
                     actor=system, entry_id=original.public_id, business_date=TODAY, reason="test"
                 )

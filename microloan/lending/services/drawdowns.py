@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from microloan.audit.services import record_audit
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
-from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
+from microloan.kernel.errors import (
+    BusinessRuleViolation,
+    Conflict,
+    PermissionDenied,
+    ValidationFailed,
+)
 from microloan.kernel.ids import new_public_id
 from microloan.products.domain import check_drawdown
 
@@ -39,7 +44,6 @@ from .lines import line_is_open_for_drawdown, release_principal, take_principal
 from .scheduling import loan_instalment_amount, schedule_for, store_schedule
 
 PERM_DRAW = "lending.add_loan"
-PERM_DISBURSE = "lending.disburse_loan"
 PERM_CANCEL = "lending.cancel_loan"
 
 
@@ -136,9 +140,16 @@ def _lock_pending(actor: Actor, loan_id: str):
 
 
 def disburse_loan(*, actor: Actor, loan_id: str, business_date: dt.date) -> Loan:
-    """The money left on ``business_date`` (the value date): post it, start the loan."""
-    actor.require_staff()
-    actor.require(PERM_DISBURSE)
+    """The money left on ``business_date`` (the value date): post it, start the loan.
+
+    Only the bank's result on the disbursement order says the money left, so only the
+    payments app (a system actor) calls this; a person's word is refused."""
+    if actor.kind != "system":
+        raise PermissionDenied(
+            _("A loan is disbursed when the bank reports its disbursement order paid."),
+            code="bank_result_required",
+            fields={"loan_id": loan_id},
+        )
     with transaction.atomic():
         loan, _line = _lock_pending(actor, loan_id)
         refuse_future_date(business_date)

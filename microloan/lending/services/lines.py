@@ -17,9 +17,10 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
+from microloan.customers.services import credit_standing
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
-from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
+from microloan.kernel.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.sql import select_values
 
@@ -77,6 +78,20 @@ def _check_total_credit(customer_id: str, extra: int, *, excluding: CreditLine |
         )
 
 
+def _require_creditworthy_customer(customer_id: str, on: dt.date) -> None:
+    refusal = credit_standing(customer_id, on=on)
+    if refusal == "customer_not_found":
+        raise NotFound(
+            _("No such customer."), code="customer_not_found", fields={"customer_id": customer_id}
+        )
+    if refusal is not None:
+        raise BusinessRuleViolation(
+            _("The customer's resident ID has expired; update it before opening a line."),
+            code="customer_id_expired",
+            fields={"customer_id": customer_id},
+        )
+
+
 def open_credit_line(
     *,
     actor: Actor,
@@ -97,6 +112,7 @@ def open_credit_line(
         raise ValidationFailed(fields={"grade": _("At most 2 characters.")})
     _check_limit(limit)
     opened_on = business_date_or_today(opened_on)
+    _require_creditworthy_customer(customer_id, opened_on)
     with transaction.atomic():
         version = lendable_version(product_version_id)
         terms = version.terms()

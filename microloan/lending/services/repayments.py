@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from microloan.audit.services import record_audit
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
-from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
+from microloan.kernel.errors import (
+    BusinessRuleViolation,
+    Conflict,
+    PermissionDenied,
+    ValidationFailed,
+)
 from microloan.kernel.services import get_business_date
 
 from ..models import CreditLine, Loan, LoanTransaction
@@ -59,9 +64,16 @@ def clean_source_ref(source_ref: str) -> str:
 
 
 def require_may_pay(actor: Actor, loan: Loan) -> None:
-    """The borrower on their own loan (``get_loan`` hid the others), or staff allowed to post."""
-    if actor.kind != "borrower":
-        actor.require(PERM_RECORD_PAYMENT)
+    """Only a bank result (the payments app, a system actor) or the manual posting of a bank
+    reference (``manual_postings``) posts money: a borrower's word never does (they create a
+    payment order instead), nor does a staff member's without the posting permission."""
+    if actor.kind == "borrower":
+        raise PermissionDenied(
+            _("A repayment is posted when the bank reports it; create a payment order."),
+            code="bank_result_required",
+            fields={"loan_id": loan.public_id},
+        )
+    actor.require(PERM_RECORD_PAYMENT)
 
 
 def check_repayable(loan: Loan, business_date: dt.date) -> None:
@@ -230,9 +242,16 @@ def apply_unapplied_receipts(
 def refund_unapplied(
     *, actor: Actor, loan_id: str, amount: int, source_ref: str | None = None
 ) -> LoanTransaction:
-    """Pay ``amount`` of the loan's held overpayment back to the borrower: Dr 2241 / Cr 1002."""
-    actor.require_staff()
-    actor.require(PERM_REFUND)
+    """Pay ``amount`` of the loan's held overpayment back to the borrower: Dr 2241 / Cr 1002.
+
+    Posted when the bank reports the refund order paid (payments, a system actor); staff ask
+    for a refund by creating that order, never by posting it here."""
+    if actor.kind != "system":
+        raise PermissionDenied(
+            _("A refund is posted when the bank reports its payment order paid."),
+            code="bank_result_required",
+            fields={"loan_id": loan_id},
+        )
     check_positive_amount(amount)
     if source_ref is not None:
         source_ref = clean_source_ref(source_ref)

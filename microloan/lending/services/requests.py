@@ -1,4 +1,4 @@
-"""Deciding maker-checker requests: limit changes, write-offs, restructurings.
+"""Deciding maker-checker requests: limit changes, write-offs, restructurings, manual postings.
 
 The checker needs ``lending.change_makercheckerrequest`` (the generic routes) and the kind's
 approval permission, and is never the maker (segregation of duties: 422
@@ -17,7 +17,7 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
 
 from ..models import MakerCheckerRequest
-from . import lines, restructure, writeoff
+from . import lines, manual_postings, restructure, writeoff
 from .common import MAX_REASON_LENGTH, require_staff, require_user
 
 Kind = MakerCheckerRequest.Kind
@@ -25,12 +25,16 @@ APPROVAL_PERMISSION = {
     Kind.LIMIT_CHANGE: lines.PERM_APPROVE_LIMIT,
     Kind.WRITE_OFF: writeoff.PERM_APPROVE,
     Kind.RESTRUCTURE: restructure.PERM_APPROVE,
+    Kind.MANUAL_POSTING: manual_postings.PERM_APPROVE,
 }
 _APPLY = {
     Kind.LIMIT_CHANGE: lines.apply_limit_change,
     Kind.WRITE_OFF: writeoff.apply_writeoff,
     Kind.RESTRUCTURE: restructure.apply_restructure,
+    Kind.MANUAL_POSTING: manual_postings.apply_manual_posting,
 }
+# What a rejection undoes besides the request (a manual posting frees its bank reference).
+_ON_REJECT = {Kind.MANUAL_POSTING: manual_postings.reject_manual_posting}
 
 
 def _lock_pending(actor: Actor, request_id: str, kind: str | None) -> MakerCheckerRequest:
@@ -105,4 +109,6 @@ def reject_request(
     note = _clean_note(note)
     with transaction.atomic():
         request = _lock_pending(actor, request_id, kind)
+        if request.kind in _ON_REJECT:
+            _ON_REJECT[request.kind](actor=actor, request=request)
         return _decide(request, actor, MakerCheckerRequest.Status.REJECTED, note)

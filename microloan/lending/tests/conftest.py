@@ -26,9 +26,8 @@ OPERATIONS_PERMS = (
     "lending.add_creditline",
     "lending.change_creditline",
     "lending.add_loan",
-    "lending.disburse_loan",
     "lending.cancel_loan",
-    "lending.add_loantransaction",
+    "lending.record_manualposting",
     "lending.refund_unapplied",
     "lending.freeze_creditline",
     "lending.adjust_creditline_limit",
@@ -42,6 +41,7 @@ CHECKER_PERMS = (
     "lending.approve_writeoff",
     "lending.approve_restructure",
     "lending.change_makercheckerrequest",
+    "lending.approve_manualposting",
 )
 
 

@@ -8,6 +8,7 @@ import itertools
 from decimal import Decimal
 
 from microloan.batch.services import run_eod as batch_run_eod
+from microloan.customers.testing import ensure_customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.models import BusinessDate
 from microloan.kernel.services import get_business_date
@@ -18,6 +19,8 @@ from microloan.lending.models import Loan
 from microloan.lending.services import drawdowns, lines
 
 EOD_ACTOR = Actor.system("test-eod")
+# What the payments app posts as when the bank reports money moved (see payments.services.orders).
+BANK = Actor.system("payments")
 _refs = itertools.count(1)
 
 
@@ -26,6 +29,8 @@ def ref(prefix: str = "test") -> str:
 
 
 def open_line(actor, product_version, *, customer="cust_test_a", limit=5_000_000, rate="0.0005"):
+    """A line for ``customer`` (registered now if the test only named them)."""
+    ensure_customer(customer)
     return lines.open_credit_line(
         actor=actor,
         customer_id=customer,
@@ -36,10 +41,9 @@ def open_line(actor, product_version, *, customer="cust_test_a", limit=5_000_000
     )
 
 
-def active_loan(
-    actor, line, *, amount=1_200_000, term=5, method="equal_instalment", on=None
-) -> Loan:
-    """A loan drawn and disbursed on ``on`` (the business date by default)."""
+def active_loan(line, *, amount=1_200_000, term=5, method="equal_instalment", on=None) -> Loan:
+    """A loan drawn and disbursed on ``on`` (the business date by default), as the bank's
+    result on the disbursement order would disburse it."""
     on = on or get_business_date()
     loan = drawdowns.drawdown(
         actor=Actor.borrower(line.customer_id),
@@ -49,7 +53,7 @@ def active_loan(
         method=method,
         business_date=on,
     )
-    return drawdowns.disburse_loan(actor=actor, loan_id=loan.public_id, business_date=on)
+    return drawdowns.disburse_loan(actor=BANK, loan_id=loan.public_id, business_date=on)
 
 
 def run_eod(days: int = 1) -> dt.date:

@@ -17,6 +17,7 @@ from microloan.lending.services import drawdowns, repayments
 
 from . import helpers
 from .conftest import START
+from .helpers import BANK
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -46,11 +47,10 @@ def race(*calls):
 def test_racing_drawdowns_never_overdraw_the_line(audit_rows_erasable, ops, product_version):  # noqa: F811
     set_initial_business_date(START)
     line = helpers.open_line(ops, product_version, limit=1_000_000)
-    borrower = Actor.borrower(line.customer_id)
 
     def draw():
         return drawdowns.drawdown(
-            actor=borrower,
+            actor=Actor.borrower(line.customer_id),
             line_id=line.public_id,
             amount=600_000,
             term_months=5,
@@ -68,12 +68,11 @@ def test_racing_drawdowns_never_overdraw_the_line(audit_rows_erasable, ops, prod
 def test_racing_repayments_are_both_applied(audit_rows_erasable, ops, product_version):  # noqa: F811
     set_initial_business_date(START)
     line = helpers.open_line(ops, product_version)
-    loan = helpers.active_loan(ops, line, amount=1_000_000)
-    borrower = Actor.borrower(line.customer_id)
+    loan = helpers.active_loan(line, amount=1_000_000)
 
     def pay(ref):
         return lambda: repayments.repay(
-            actor=borrower,
+            actor=BANK,
             loan_id=loan.public_id,
             amount=10_000,
             business_date=START,

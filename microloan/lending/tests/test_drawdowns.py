@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from microloan.accounts.roles import ADMIN
+from microloan.accounts.testing import make_staff
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError
 from microloan.kernel.services import set_initial_business_date
@@ -17,6 +19,7 @@ from microloan.lending.services import drawdowns, lines
 
 from . import helpers
 from .conftest import OTHER_CUSTOMER
+from .helpers import BANK
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +125,7 @@ def test_borrower_cannot_draw_on_someone_elses_line(line):
 
 def test_disbursement_posts_and_starts_the_loan(ops, borrower, line, today, ledger):
     loan = draw(borrower, line, amount=1_000_000)
-    active = drawdowns.disburse_loan(actor=ops, loan_id=loan.public_id, business_date=today)
+    active = drawdowns.disburse_loan(actor=BANK, loan_id=loan.public_id, business_date=today)
     assert active.status == Loan.Status.ACTIVE
     assert (active.start_date, active.principal_outstanding) == (today, 1_000_000)
     assert (active.period_start_date, active.period_principal) == (today, 1_000_000)
@@ -133,28 +136,32 @@ def test_disbursement_posts_and_starts_the_loan(ops, borrower, line, today, ledg
     assert ledger.balance(gl.LOANS_PRINCIPAL) == 1_000_000
     assert ledger.balance(gl.BANK_CLEARING) == -1_000_000
     with pytest.raises(DomainError) as refusal:
-        drawdowns.disburse_loan(actor=ops, loan_id=loan.public_id, business_date=today)
+        drawdowns.disburse_loan(actor=BANK, loan_id=loan.public_id, business_date=today)
     assert refusal.value.code == "loan_not_pending"
 
 
 def test_disbursement_later_regenerates_the_schedule(ops, borrower, line, today):
     loan = draw(borrower, line, amount=1_000_000)
     later = set_initial_business_date(today + dt.timedelta(days=3))
-    drawdowns.disburse_loan(actor=ops, loan_id=loan.public_id, business_date=later)
+    drawdowns.disburse_loan(actor=BANK, loan_id=loan.public_id, business_date=later)
     live = list(loan.instalments.exclude(status="cancelled").order_by("number"))
     assert live[0].start_date == later
     assert live[0].due_date == dt.date(2026, 4, 5)
     assert sum(i.principal for i in live) == 1_000_000
 
 
-def test_disbursement_needs_the_permission(borrower, checker, line, today):
+def test_only_the_banks_result_disburses(borrower, ops, checker, line, today, ledger):
+    """No person's word starts a loan, whatever their permissions: only the payments app
+    (a system actor) posts a disbursement, when the bank reports the order paid."""
     loan = draw(borrower, line)
-    with pytest.raises(DomainError) as refusal:
-        drawdowns.disburse_loan(actor=borrower, loan_id=loan.public_id, business_date=today)
-    assert refusal.value.status == 403
-    with pytest.raises(DomainError) as refusal:
-        drawdowns.disburse_loan(actor=checker, loan_id=loan.public_id, business_date=today)
-    assert refusal.value.status == 403
+    before = ledger.state()
+    admin = Actor.from_user(make_staff(role=ADMIN))
+    for actor in (borrower, ops, checker, admin):
+        with pytest.raises(DomainError) as refusal:
+            drawdowns.disburse_loan(actor=actor, loan_id=loan.public_id, business_date=today)
+        assert (refusal.value.status, refusal.value.code) == (403, "bank_result_required")
+    assert Loan.objects.get(pk=loan.pk).status == Loan.Status.PENDING_DISBURSEMENT
+    assert ledger.state() == before
 
 
 def test_cancel_pending_restores_the_line(borrower, line):
@@ -167,12 +174,26 @@ def test_cancel_pending_restores_the_line(borrower, line):
     assert not Instalment.objects.filter(loan=loan).exclude(status="cancelled").exists()
 
 
+def test_disbursement_date_before_drawdown(borrower, line, today, ledger):
+    loan = draw(borrower, line)
+    before = ledger.state()
+    with pytest.raises(DomainError) as refusal:
+        drawdowns.disburse_loan(
+            actor=BANK, loan_id=loan.public_id, business_date=today - dt.timedelta(days=1)
+        )
+    assert (refusal.value.code, "business_date" in refusal.value.fields) == (
+        "date_before_drawdown",
+        True,
+    )
+    assert ledger.state() == before
+
+
 def test_disbursement_in_the_future_is_refused(ops, borrower, line, today, ledger):
     loan = draw(borrower, line)
     before = ledger.state()
     with pytest.raises(DomainError) as refusal:
         drawdowns.disburse_loan(
-            actor=ops, loan_id=loan.public_id, business_date=today + dt.timedelta(days=1)
+            actor=BANK, loan_id=loan.public_id, business_date=today + dt.timedelta(days=1)
         )
     assert (refusal.value.code, "business_date" in refusal.value.fields) == (
         "date_after_business_date",

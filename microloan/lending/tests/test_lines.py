@@ -125,7 +125,7 @@ def test_second_decision_is_refused(ops, checker, line):
 
 
 def test_limit_cut_below_used_reduces_the_line(ops, checker, line):
-    helpers.active_loan(ops, line, amount=3_000_000)
+    helpers.active_loan(line, amount=3_000_000)
     proposal = lines.propose_limit_change(
         actor=ops, line_id=line.public_id, new_limit=1_000_000, reason="risk"
     )
@@ -145,7 +145,7 @@ def test_limit_increase_respects_the_cap(ops, product_version, line):
 
 
 def test_close_line_needs_no_open_loans(ops, line):
-    helpers.active_loan(ops, line)
+    helpers.active_loan(line)
     with pytest.raises(DomainError) as refusal:
         lines.close_line(actor=ops, line_id=line.public_id, reason="customer asked")
     assert refusal.value.code == "line_has_open_loans"

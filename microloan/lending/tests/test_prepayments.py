@@ -15,7 +15,7 @@ from microloan.lending.services import prepayments, quotes
 
 from . import helpers
 from .conftest import make_product_version
-from .helpers import fresh, ref
+from .helpers import BANK, fresh, ref
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ RATE = Decimal("0.0005")
 
 @pytest.fixture
 def loan(ops, line, today):
-    return helpers.active_loan(ops, line, amount=1_200_000, term=5)
+    return helpers.active_loan(line, amount=1_200_000, term=5)
 
 
 def live(loan) -> list[Instalment]:
@@ -41,11 +41,11 @@ def test_quote_is_interest_to_the_day(loan, today):
     assert later.interest == interest_for_days(1_200_000, RATE, 15)  # projected to that day
 
 
-def test_payoff_posts_exactly_the_quote(borrower, loan, line, today, ledger):
+def test_payoff_posts_exactly_the_quote(loan, line, today, ledger):
     on = helpers.jump_to(today + dt.timedelta(days=10))
     quote = quotes.payoff_quote(loan_id=loan.public_id, business_date=on)
     txn = prepayments.payoff(
-        actor=borrower,
+        actor=BANK,
         loan_id=loan.public_id,
         amount=quote.total,
         business_date=on,
@@ -66,12 +66,12 @@ def test_payoff_posts_exactly_the_quote(borrower, loan, line, today, ledger):
     assert not live(done)
 
 
-def test_payoff_below_the_quote_is_refused(borrower, loan, today, ledger):
+def test_payoff_below_the_quote_is_refused(loan, today, ledger):
     quote = quotes.payoff_quote(loan_id=loan.public_id, business_date=today)
     before = ledger.state()
     with pytest.raises(DomainError) as refusal:
         prepayments.payoff(
-            actor=borrower,
+            actor=BANK,
             loan_id=loan.public_id,
             amount=quote.total - 1,
             business_date=today,
@@ -81,10 +81,10 @@ def test_payoff_below_the_quote_is_refused(borrower, loan, today, ledger):
     assert ledger.state() == before
 
 
-def test_payoff_above_the_quote_keeps_a_refundable_credit(borrower, loan, today):
+def test_payoff_above_the_quote_keeps_a_refundable_credit(loan, today):
     quote = quotes.payoff_quote(loan_id=loan.public_id, business_date=today)
     prepayments.payoff(
-        actor=borrower,
+        actor=BANK,
         loan_id=loan.public_id,
         amount=quote.total + 999,
         business_date=today,
@@ -93,12 +93,12 @@ def test_payoff_above_the_quote_keeps_a_refundable_credit(borrower, loan, today)
     assert fresh(loan).unapplied_balance == 999
 
 
-def test_partial_prepayment_lowers_the_instalments(borrower, loan, today, ledger):
+def test_partial_prepayment_lowers_the_instalments(loan, today, ledger):
     on = helpers.jump_to(today + dt.timedelta(days=10))
     accrued = fresh(loan).interest_receivable
     old = live(loan)
     txn = prepayments.prepay(
-        actor=borrower,
+        actor=BANK,
         loan_id=loan.public_id,
         amount=accrued + 600_000,
         business_date=on,
@@ -120,12 +120,12 @@ def test_partial_prepayment_lowers_the_instalments(borrower, loan, today, ledger
     assert ledger.balanced()
 
 
-def test_prepayment_can_shorten_the_term(borrower, loan, today):
+def test_prepayment_can_shorten_the_term(loan, today):
     on = helpers.jump_to(today + dt.timedelta(days=10))
     accrued = fresh(loan).interest_receivable
     old_level = fresh(loan).instalment_amount
     prepayments.prepay(
-        actor=borrower,
+        actor=BANK,
         loan_id=loan.public_id,
         amount=accrued + 600_000,
         business_date=on,
@@ -138,13 +138,13 @@ def test_prepayment_can_shorten_the_term(borrower, loan, today):
     assert sum(i.principal for i in new) == 600_000
 
 
-def test_prepayment_must_reach_principal(borrower, loan, today, ledger):
+def test_prepayment_must_reach_principal(loan, today, ledger):
     on = helpers.jump_to(today + dt.timedelta(days=10))
     accrued = fresh(loan).interest_receivable
     before = ledger.state()
     with pytest.raises(DomainError) as refusal:
         prepayments.prepay(
-            actor=borrower,
+            actor=BANK,
             loan_id=loan.public_id,
             amount=accrued,
             business_date=on,
@@ -154,7 +154,7 @@ def test_prepayment_must_reach_principal(borrower, loan, today, ledger):
     assert ledger.state() == before
 
 
-def test_prepayment_fee_is_income(ops, ops_user, borrower, today, ledger):
+def test_prepayment_fee_is_income(ops, ops_user, today, ledger):
     version = make_product_version(
         ops_user,
         code="FEE",
@@ -162,9 +162,9 @@ def test_prepayment_fee_is_income(ops, ops_user, borrower, today, ledger):
         prepayment_fee_value=Decimal("0.01"),
     )
     line = helpers.open_line(ops, version, customer="cust_test_fee")
-    loan = helpers.active_loan(ops, line, amount=1_000_000)
+    loan = helpers.active_loan(line, amount=1_000_000)
     txn = prepayments.prepay(
-        actor=helpers.Actor.borrower("cust_test_fee"),
+        actor=BANK,
         loan_id=loan.public_id,
         amount=505_000,
         business_date=today,

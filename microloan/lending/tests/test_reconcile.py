@@ -16,18 +16,19 @@ from microloan.lending.models import Loan
 from microloan.lending.services import reconcile, repayments
 
 from . import helpers
+from .helpers import BANK
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def busy_book(ops, borrower, line, today):
+def busy_book(ops, line, today):
     """Loans disbursed, accrued for a month, partly repaid, with a held overpayment."""
-    loan = helpers.active_loan(ops, line, amount=1_200_000)
-    helpers.active_loan(ops, line, amount=800_000, method="interest_first")
+    loan = helpers.active_loan(line, amount=1_200_000)
+    helpers.active_loan(line, amount=800_000, method="interest_first")
     on = helpers.jump_to(dt.date(2026, 4, 2))
     repayments.repay(
-        actor=borrower,
+        actor=BANK,
         loan_id=loan.public_id,
         amount=400_000,
         business_date=on,

@@ -20,7 +20,7 @@ from microloan.lending.services import (
 )
 
 from . import helpers
-from .helpers import fresh, ref
+from .helpers import BANK, fresh, ref
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def overdue_loan(ops, line, today):
     """A 12,000.00 loan whose first instalment is 5 days late (penalty charged for 4 days)."""
-    loan = helpers.active_loan(ops, line, amount=1_200_000, term=5)
+    loan = helpers.active_loan(line, amount=1_200_000, term=5)
     helpers.jump_to(dt.date(2026, 4, 2))
     helpers.run_eod(5)
     return fresh(loan)
@@ -78,9 +78,7 @@ def test_restructure_may_not_raise_the_rate(ops, overdue_loan):
     assert not MakerCheckerRequest.objects.exists()
 
 
-def test_restructured_loan_owes_nothing_until_the_first_new_due_date(
-    ops, checker, borrower, overdue_loan
-):
+def test_restructured_loan_owes_nothing_until_the_first_new_due_date(ops, checker, overdue_loan):
     proposal = restructure.propose_restructure(
         actor=ops,
         loan_id=overdue_loan.public_id,
@@ -90,7 +88,7 @@ def test_restructured_loan_owes_nothing_until_the_first_new_due_date(
     )
     requests.approve_request(actor=checker, request_id=proposal.public_id)
     txn = repayments.repay(
-        actor=borrower,
+        actor=BANK,
         loan_id=overdue_loan.public_id,
         amount=10_000,
         business_date=helpers.get_business_date(),
@@ -135,11 +133,11 @@ def test_writeoff_uses_the_allowance_then_impairment(ops, checker, overdue_loan,
     assert ledger.balanced()
 
 
-def test_writeoff_request_needs_an_active_loan(ops, borrower, line, today):
-    loan = helpers.active_loan(ops, line, amount=600_000)
+def test_writeoff_request_needs_an_active_loan(ops, line, today):
+    loan = helpers.active_loan(line, amount=600_000)
     quote = quotes.payoff_quote(loan_id=loan.public_id, business_date=today)
     prepayments.payoff(
-        actor=borrower,
+        actor=BANK,
         loan_id=loan.public_id,
         amount=quote.total,
         business_date=today,

@@ -1,8 +1,8 @@
 """A random book of loans run through the real services and the real end of day.
 
 Hypothesis draws sequences of drawdowns, disbursements, repayments of random amounts,
-prepayments, payoffs, refunds, restructurings, write-offs and days of end of day; after every
-step the books must agree:
+prepayments, payoffs, refunds, restructurings, write-offs, attempts to reverse a loan's entries
+in the ledger (refused) and days of end of day; after every step the books must agree:
 
 - the trial balance balances;
 - the loan sub-ledger equals the general ledger, per product and in total (``reconcile``);
@@ -35,6 +35,8 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError
 from microloan.kernel.services import get_business_date
 from microloan.ledger import accounts as gl
+from microloan.ledger import services as ledger
+from microloan.ledger.models import JournalEntry
 from microloan.lending.models import CreditLine, Loan
 from microloan.lending.services import (
     drawdowns,
@@ -49,6 +51,7 @@ from microloan.lending.services import (
 from microloan.lending.services.settlement import LIVE, is_rolled
 
 from . import helpers
+from .helpers import BANK
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -91,7 +94,7 @@ class LendingBook(RuleBasedStateMachine):
     @initialize(amounts=st.tuples(st.integers(50_000, 2_000_000), st.integers(50_000, 2_000_000)))
     def a_loan_on_each_line(self, amounts):
         for line, amount in zip(self.lines, amounts, strict=True):
-            loan = helpers.active_loan(self.ops, line, amount=amount, term=5)
+            loan = helpers.active_loan(line, amount=amount, term=5)
             self.loans.append(loan.public_id)
             self.money_out += amount
 
@@ -121,7 +124,7 @@ class LendingBook(RuleBasedStateMachine):
         loan = self._pick(Loan.Status.PENDING_DISBURSEMENT, pick)
         if loan is not None:
             drawdowns.disburse_loan(
-                actor=self.ops, loan_id=loan.public_id, business_date=get_business_date()
+                actor=BANK, loan_id=loan.public_id, business_date=get_business_date()
             )
             self.money_out += loan.principal
 
@@ -134,7 +137,7 @@ class LendingBook(RuleBasedStateMachine):
         if loan is not None:
             event(f"repay: {'overdue' if loan.overdue_principal else 'current'} loan")
             repayments.repay(
-                actor=Actor.borrower(loan.customer_id),
+                actor=BANK,
                 loan_id=loan.public_id,
                 amount=amount,
                 business_date=get_business_date(),
@@ -155,7 +158,7 @@ class LendingBook(RuleBasedStateMachine):
         amount += extra
         try:
             prepayments.prepay(
-                actor=Actor.borrower(loan.customer_id),
+                actor=BANK,
                 loan_id=loan.public_id,
                 amount=amount,
                 business_date=get_business_date(),
@@ -175,7 +178,7 @@ class LendingBook(RuleBasedStateMachine):
         today = get_business_date()
         quote = quotes.payoff_quote(loan_id=loan.public_id, business_date=today)
         prepayments.payoff(
-            actor=Actor.borrower(loan.customer_id),
+            actor=BANK,
             loan_id=loan.public_id,
             amount=quote.total + extra,
             business_date=today,
@@ -190,7 +193,7 @@ class LendingBook(RuleBasedStateMachine):
         if loans:
             loan = loans[pick % len(loans)]
             amount = min(amount, loan.unapplied_balance)
-            repayments.refund_unapplied(actor=self.ops, loan_id=loan.public_id, amount=amount)
+            repayments.refund_unapplied(actor=BANK, loan_id=loan.public_id, amount=amount)
             self.money_out += amount
 
     @rule(pick=st.integers(0, 99))
@@ -230,6 +233,36 @@ class LendingBook(RuleBasedStateMachine):
         except DomainError as refusal:  # only interest or penalty left: nothing to reschedule
             assert refusal.code == "nothing_to_restructure", refusal.as_dict()
             requests.reject_request(actor=self.checker, request_id=proposal.public_id)
+
+    @rule(pick=st.integers(0, 10**6))
+    def reverse_an_entry_in_the_ledger(self, pick):
+        """The ledger's reversal route refuses a loan's entries (they belong to lending) and
+        reverses a person's manual entry, so the two books never split."""
+        today = get_business_date()
+        manual = ledger.post_manual_entry(
+            actor=BANK,
+            business_date=today,
+            lines=[
+                {"account": gl.CREDIT_IMPAIRMENT_LOSS, "debit": 100},
+                {"account": gl.FEE_INCOME, "credit": 100},
+            ],
+            description="state machine adjustment",
+        )
+        entries = list(
+            JournalEntry.objects.filter(loan_id__in=self.loans)
+            .order_by("id")
+            .values_list("public_id", flat=True)
+        )
+        if entries:
+            with pytest.raises(DomainError) as refused:
+                ledger.reverse_entry(
+                    actor=BANK,
+                    entry_id=entries[pick % len(entries)],
+                    business_date=today,
+                    reason="x",
+                )
+            assert refused.value.code in ("entry_owned_by_subledger", "cannot_reverse_reversal")
+        ledger.reverse_entry(actor=BANK, entry_id=manual.public_id, business_date=today, reason="x")
 
     @rule(days=st.sampled_from((1, 3, 10, 31)))
     def advance(self, days):

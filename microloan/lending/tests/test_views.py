@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from microloan.lending.models import CreditLine, MakerCheckerRequest
-from microloan.lending.services import lines
+from microloan.lending.services import lines, manual_postings
 
 from . import helpers
 
@@ -30,7 +30,7 @@ def checker_client(checker_user):
 
 @pytest.fixture
 def loan(ops, line):
-    return helpers.active_loan(ops, line, amount=1_200_000)
+    return helpers.active_loan(line, amount=1_200_000)
 
 
 def test_loan_search_full_page_and_htmx_fragment(ops_client, loan):
@@ -134,3 +134,25 @@ def test_line_list_and_page(ops_client, line, loan):
     assert line.public_id in ops_client.get(reverse("lending:lines")).content.decode()
     html = ops_client.get(reverse("lending:line", args=[line.public_id])).content.decode()
     assert loan.public_id in html and "APR up to" in html
+
+
+def test_a_manual_posting_is_approved_on_the_requests_page(ops, checker_client, loan, settings):
+    settings.MANUAL_POSTING_APPROVAL_THRESHOLD = "100.00"
+    posting = manual_postings.record_manual_posting(
+        actor=ops,
+        loan_id=loan.public_id,
+        kind="repayment",
+        amount=50_000,
+        channel="icbc",
+        bank_reference="TX-PAGE",
+        reason="counter payment",
+    )
+    page = checker_client.get(reverse("lending:requests")).content.decode()
+    assert "TX-PAGE" in page and "500.00" in page
+    decided = checker_client.post(
+        reverse("lending:request_decide", args=[posting.request.public_id]),
+        {"decision": "approve"},
+    )
+    assert decided.status_code == 302
+    posting.refresh_from_db()
+    assert posting.status == "posted" and posting.transaction_id

@@ -39,10 +39,12 @@ from microloan.kernel.errors import (
 )
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.masking import mask_card
+from microloan.kernel.money import to_yuan_str
 from microloan.kernel.services import get_business_date
 from microloan.kernel.sql import select_one
 from microloan.lending.models import CreditLine, Loan
-from microloan.lending.services import drawdowns, repayments
+from microloan.lending.schedules import ReamortisationMode
+from microloan.lending.services import drawdowns, prepayments, quotes, repayments
 
 from .. import conf
 from ..channels import (
@@ -52,7 +54,7 @@ from ..channels import (
     PaymentInstruction,
     get_channel,
 )
-from ..models import OPEN_AT_BANK, ORDER_ID_PREFIX, PaymentEvent, PaymentOrder
+from ..models import FINAL_STATUSES, OPEN_AT_BANK, ORDER_ID_PREFIX, PaymentEvent, PaymentOrder
 from ..signing import payload_sha256
 
 logger = logging.getLogger(__name__)
@@ -117,7 +119,14 @@ def _card_of(customer_id: str) -> tuple[str, str]:
 
 
 def _create_order(
-    *, actor: Actor, kind: str, loan: Loan, amount: int, purpose_key: str, audit_extra: dict
+    *,
+    actor: Actor,
+    kind: str,
+    loan: Loan,
+    amount: int,
+    purpose_key: str,
+    audit_extra: dict,
+    prepayment_mode: str = "",
 ) -> tuple[PaymentOrder, bool]:
     """The order for (kind, loan, purpose): the existing one, or a new one (True)."""
     existing = PaymentOrder.objects.filter(
@@ -135,6 +144,7 @@ def _create_order(
                 loan_id=loan.public_id,
                 purpose_key=purpose_key,
                 amount=amount,
+                prepayment_mode=prepayment_mode,
                 card_masked=card_masked,
                 card_index=card_index,
                 channel=conf.channel_name(),
@@ -190,18 +200,22 @@ def create_disbursement_order(*, actor: Actor, loan_id: str, contract_id: str = 
     return order
 
 
-def create_repayment_order(
-    *, actor: Actor, loan_id: str, amount: int, purpose_key: str
-) -> PaymentOrder:
-    """A borrower-initiated debit of their card for ``amount`` fen on their own active loan.
-
-    ``purpose_key`` identifies the request (the API passes the caller and Idempotency-Key), so
-    the same request twice finds the first order.
-    """
+def _refuse_bad_amount(amount) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationFailed(
             code="invalid_amount", fields={"amount": _("The amount must be more than zero.")}
         )
+
+
+def _collection_order(
+    *, actor: Actor, kind: str, loan_id: str, amount, purpose_key: str, mode: str = ""
+) -> PaymentOrder:
+    """A debit of the borrower's card on their own active loan, sent after commit.
+
+    ``amount`` is fen, or a callable of the locked loan giving it (a payoff: the server's
+    quote). ``purpose_key`` identifies the request (the API passes the caller and
+    Idempotency-Key), so the same request twice finds the first order.
+    """
     if actor.kind != "borrower":
         actor.require(PERM_CHANGE)
     with transaction.atomic():
@@ -214,16 +228,117 @@ def create_repayment_order(
                 code="loan_not_repayable",
                 fields={"loan_id": loan.public_id, "status": loan.status},
             )
+        if callable(amount):
+            amount = amount(loan)
         owed = loan.principal_outstanding + loan.interest_receivable + loan.penalty_receivable
-        if amount > owed:
+        if kind != Kind.PAYOFF and amount > owed:
             raise BusinessRuleViolation(
                 _("The amount is more than the loan owes."),
                 code="amount_above_owed",
-                fields={"amount": str(owed)},
+                fields={"amount": to_yuan_str(owed)},
             )
         order, created = _create_order(
             actor=actor,
-            kind=Kind.COLLECTION,
+            kind=kind,
+            loan=loan,
+            amount=amount,
+            purpose_key=purpose_key[:120],
+            audit_extra={"prepayment_mode": mode} if mode else {},
+            prepayment_mode=mode,
+        )
+        if not created and (order.amount, order.prepayment_mode) != (amount, mode):
+            raise Conflict(
+                _("This request was already made with a different amount."),
+                code="purpose_reused",
+            )
+        if created:
+            send_after_commit([order.public_id])
+    return order
+
+
+def create_repayment_order(
+    *, actor: Actor, loan_id: str, amount: int, purpose_key: str
+) -> PaymentOrder:
+    """A repayment of ``amount`` fen: what is due first, the rest held (``repayments.repay``)."""
+    _refuse_bad_amount(amount)
+    return _collection_order(
+        actor=actor, kind=Kind.COLLECTION, loan_id=loan_id, amount=amount, purpose_key=purpose_key
+    )
+
+
+def create_prepayment_order(
+    *, actor: Actor, loan_id: str, amount: int, purpose_key: str, mode: str | None = None
+) -> PaymentOrder:
+    """A prepayment of ``amount`` fen, posted by ``prepayments.prepay`` with ``mode`` once the
+    bank reports it paid."""
+    _refuse_bad_amount(amount)
+    if mode is not None and mode not in tuple(ReamortisationMode):
+        raise ValidationFailed(
+            code="invalid_mode", fields={"mode": _("Use shorten_term or lower_instalment.")}
+        )
+    return _collection_order(
+        actor=actor,
+        kind=Kind.PREPAYMENT,
+        loan_id=loan_id,
+        amount=amount,
+        purpose_key=purpose_key,
+        mode=mode or "",
+    )
+
+
+def _payoff_amount(loan: Loan) -> int:
+    """Today's payoff quote: the server decides what settles the loan, not the caller."""
+    quote = quotes.payoff_quote(loan_id=loan.public_id, business_date=get_business_date())
+    if quote.total <= 0:
+        raise Conflict(
+            _("The credit the loan holds already covers the payoff; ask staff to settle it."),
+            code="nothing_to_pay",
+            fields={"loan_id": loan.public_id},
+        )
+    return quote.total
+
+
+def create_payoff_order(*, actor: Actor, loan_id: str, purpose_key: str) -> PaymentOrder:
+    """A debit of today's payoff quote, posted by ``prepayments.payoff`` when the bank pays."""
+    return _collection_order(
+        actor=actor,
+        kind=Kind.PAYOFF,
+        loan_id=loan_id,
+        amount=_payoff_amount,
+        purpose_key=purpose_key,
+    )
+
+
+def create_refund_order(
+    *, actor: Actor, loan_id: str, amount: int, purpose_key: str
+) -> PaymentOrder:
+    """Pay ``amount`` fen of the loan's held overpayment back to the borrower's card. The loan's
+    credit falls when the bank reports the order paid (``repayments.refund_unapplied``), never
+    on a person's word; orders not yet final count against what the loan holds."""
+    actor.require_staff()
+    actor.require(PERM_CHANGE, repayments.PERM_REFUND)
+    _refuse_bad_amount(amount)
+    with transaction.atomic():
+        loan = select_one(Loan, '"public_id" = %s', [str(loan_id)[:60]], lock=True)
+        if loan is None:
+            raise NotFound(_("No such loan."), code="loan_not_found", fields={"loan_id": loan_id})
+        open_refunds = PaymentOrder.objects.filter(
+            kind=Kind.REFUND, loan_id=loan.public_id
+        ).exclude(status__in=FINAL_STATUSES)
+        refundable = loan.unapplied_balance - sum(o.amount for o in open_refunds)
+        existing = PaymentOrder.objects.filter(
+            kind=Kind.REFUND, loan_id=loan.public_id, purpose_key=purpose_key[:120]
+        ).first()
+        if existing is None and amount > refundable:
+            raise BusinessRuleViolation(
+                _("The loan holds only %(held)s yuan that is not being refunded already.")
+                % {"held": to_yuan_str(max(refundable, 0))},
+                code="amount_above_unapplied",
+                fields={"amount": to_yuan_str(max(refundable, 0))},
+            )
+        order, created = _create_order(
+            actor=actor,
+            kind=Kind.REFUND,
             loan=loan,
             amount=amount,
             purpose_key=purpose_key[:120],
@@ -280,6 +395,8 @@ def _refusal_before_send(order: PaymentOrder) -> tuple[str, str] | None:
         line = select_one(CreditLine, '"id" = %s', [loan.line_id], fields=("status",))
         if line.status in (CreditLine.Status.FROZEN, CreditLine.Status.CLOSED):
             return Status.FAILED, f"line_{line.status}"
+    elif order.kind == Kind.REFUND:
+        pass  # a closed loan may hold credit too; what it holds is checked when it posts
     elif loan.status != Loan.Status.ACTIVE:
         return Status.CANCELLED, "loan_not_repayable"
     if not order.card_index:
@@ -419,15 +536,16 @@ def _post_success(order: PaymentOrder) -> None:
             if order.kind == Kind.DISBURSEMENT:
                 drawdowns.disburse_loan(actor=SYSTEM, loan_id=order.loan_id, business_date=on)
                 order.posted_ref = order.loan_id
-            else:
-                txn = repayments.repay(
+            elif order.kind == Kind.REFUND:
+                txn = repayments.refund_unapplied(
                     actor=SYSTEM,
                     loan_id=order.loan_id,
                     amount=order.amount,
-                    business_date=on,
                     source_ref=order.public_id,
                 )
                 order.posted_ref = txn.public_id
+            else:
+                order.posted_ref = _post_collection(order, on).public_id
     except DomainError as refusal:
         order.posting_error = refusal.code[:64]
         order.save(update_fields=["posting_error", "updated_at"])
@@ -435,6 +553,29 @@ def _post_success(order: PaymentOrder) -> None:
         return
     order.save(update_fields=["posted_ref", "updated_at"])
     log_event(order, PaymentEvent.Kind.POSTED, posted_ref=order.posted_ref, business_date=on)
+
+
+def _post_collection(order: PaymentOrder, on: dt.date):
+    """Post money received: a prepayment or payoff by its lending service; when that refuses
+    (the quote grew since the order was made, the prepayment no longer reaches past what is
+    due) the money is still the borrower's and posts as a plain repayment, the rest held."""
+    common = {"actor": SYSTEM, "loan_id": order.loan_id, "business_date": on}
+    if order.kind in (Kind.PREPAYMENT, Kind.PAYOFF):
+        try:
+            with transaction.atomic():
+                if order.kind == Kind.PAYOFF:
+                    return prepayments.payoff(
+                        **common, amount=order.amount, source_ref=order.public_id
+                    )
+                return prepayments.prepay(
+                    **common,
+                    amount=order.amount,
+                    source_ref=order.public_id,
+                    mode=order.prepayment_mode or None,
+                )
+        except (BusinessRuleViolation, ValidationFailed) as refusal:
+            log_event(order, PaymentEvent.Kind.POSTING_REFUSED, code=refusal.code)
+    return repayments.repay(**common, amount=order.amount, source_ref=order.public_id)
 
 
 def _close(order: PaymentOrder, *, status: str, code: str, actor: Actor) -> None:

@@ -22,7 +22,7 @@ Kind = PaymentOrder.Kind
 
 @pytest.fixture
 def loan(ops, line):
-    return helpers.active_loan(ops, line, amount=1_200_000, term=5)
+    return helpers.active_loan(line, amount=1_200_000, term=5)
 
 
 def repay_url(loan) -> str:
@@ -44,18 +44,17 @@ def test_borrower_repayment_goes_through_the_bank_and_posts_once(
     loan, django_capture_on_commit_callbacks, ledger
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_repayment(loan, {"amount": 50_000})
+        response = post_repayment(loan, {"amount": "500.00"})
     assert response.status_code == 201, response.content
     reply = response.json()
-    assert reply["kind"] == "collection" and reply["amount"] == 50_000
-    assert reply["amount_yuan"] == "500.00" and "*" in reply["card"]
+    assert reply["kind"] == "collection" and reply["amount"] == "500.00" and "*" in reply["card"]
     order = PaymentOrder.objects.get(public_id=reply["id"])
     assert order.status == "succeeded"
     txn = LoanTransaction.objects.get(source_ref=order.public_id)
     assert txn.kind == "repayment" and txn.amount == 50_000 and order.posted_ref == txn.public_id
     # The same request again replays; a new key is a new repayment.
     with django_capture_on_commit_callbacks(execute=True):
-        again = post_repayment(loan, {"amount": 50_000})
+        again = post_repayment(loan, {"amount": "500.00"})
     assert again.status_code == 201 and again.json()["id"] == order.public_id
     assert PaymentOrder.objects.filter(kind=Kind.COLLECTION).count() == 1
     assert ledger.balanced()
@@ -63,7 +62,7 @@ def test_borrower_repayment_goes_through_the_bank_and_posts_once(
 
 def test_duplicate_bank_answer_on_a_repayment_posts_once(loan, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_repayment(loan, {"amount": 50_093})  # ..93: two callbacks
+        response = post_repayment(loan, {"amount": "500.93"})  # ..93: two callbacks
     order = PaymentOrder.objects.get(public_id=response.json()["id"])
     assert order.status == "succeeded"
     assert LoanTransaction.objects.filter(source_ref=order.public_id).count() == 1
@@ -74,12 +73,16 @@ def test_duplicate_bank_answer_on_a_repayment_posts_once(loan, django_capture_on
     ("body", "status", "field"),
     [
         ({}, 422, "amount"),
-        ({"amount": 0}, 422, "amount"),
-        ({"amount": -5}, 422, "amount"),
+        ({"amount": "0"}, 422, "amount"),
+        ({"amount": "0.00"}, 422, "amount"),
+        ({"amount": "-5.00"}, 422, "amount"),
+        ({"amount": "1.234"}, 422, "amount"),
+        ({"amount": "abc"}, 422, "amount"),
         ({"amount": 100.5}, 422, "amount"),
-        ({"amount": "100"}, 422, "amount"),
-        ({"amount": 100, "extra": 1}, 422, "extra"),
-        ({"amount": 999_999_999}, 422, "amount"),
+        # The old integer-fen form is refused, naming the field: 100 is not ¥1.00 any more.
+        ({"amount": 100}, 422, "amount"),
+        ({"amount": "100.00", "extra": 1}, 422, "extra"),
+        ({"amount": "9999999999.99"}, 422, "amount"),
     ],
 )
 def test_bad_repayment_input_is_refused_and_nothing_stored(loan, body, status, field):
@@ -90,13 +93,13 @@ def test_bad_repayment_input_is_refused_and_nothing_stored(loan, body, status, f
 
 
 def test_amount_above_what_the_loan_owes_is_refused(loan):
-    response = post_repayment(loan, {"amount": 1_500_000})
+    response = post_repayment(loan, {"amount": "15000.00"})
     assert response.status_code == 422 and response.json()["code"] == "amount_above_owed"
     assert not PaymentOrder.objects.filter(kind=Kind.COLLECTION).exists()
 
 
 def test_another_borrowers_loan_is_not_found(loan):
-    response = post_repayment(loan, {"amount": 50_000}, customer="cus_someone_else")
+    response = post_repayment(loan, {"amount": "500.00"}, customer="cus_someone_else")
     assert response.status_code == 404
     assert (
         not PaymentOrder.objects.exists()
@@ -106,7 +109,7 @@ def test_another_borrowers_loan_is_not_found(loan):
 
 def test_my_orders_lists_only_mine(loan, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        post_repayment(loan, {"amount": 50_000})
+        post_repayment(loan, {"amount": "500.00"})
     mine = Client().get(
         "/api/v1/payments/me/orders", **bearer(make_borrower_token(loan.customer_id))
     )
@@ -170,7 +173,7 @@ def test_no_auto_debit_before_the_due_date_or_when_nothing_is_due(loan, ops, lin
     from microloan.lending.services import repayments
 
     repayments.repay(
-        actor=ops,
+        actor=helpers.BANK,  # a transfer the bank reported
         loan_id=loan.public_id,
         amount=first.principal + first.interest + 10_000,
         business_date=get_business_date(),

@@ -16,6 +16,7 @@ from microloan.accounts.testing import make_staff
 from microloan.batch.registry import Partition, StepContext
 from microloan.batch.services import run_eod
 from microloan.batch.sql import ID_CEILING
+from microloan.customers.testing import ensure_customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.models import BusinessDate
 from microloan.kernel.services import get_business_date, set_initial_business_date
@@ -55,6 +56,7 @@ def start_book(day: dt.date) -> ProductVersion:
 
 
 def open_line(version, customer: str, limit: int = 5_000_000) -> CreditLine:
+    ensure_customer(customer)  # a line opens only for a registered customer
     return lines.open_credit_line(
         actor=SETUP_ACTOR,
         customer_id=customer,
@@ -92,7 +94,7 @@ def pay_what_falls_due_today(customers: set[str] | None = None) -> int:
             continue
         amount = inst.principal + inst.interest - inst.paid_principal - inst.paid_interest
         repayments.repay(
-            actor=Actor.borrower(inst.loan.customer_id),
+            actor=Actor.system("payments"),  # as when the bank reports the debit paid
             loan_id=inst.loan.public_id,
             amount=amount,
             business_date=today,
