@@ -25,7 +25,7 @@ LOAN_ZH = """\
 
 [[key_terms]]
 
-本借款按日计息，日利率为{{ daily_rate_percent }}，按年{{ day_count }}天折算。按内部收益率（IRR）法计算的年化利率为{{ apr_percent }}。除利息外，贷款人不收取其他费用，也不从本金中预先扣除利息。
+本借款按日计息，日利率为{{ daily_rate_percent }}，按实际天数对未偿本金计息。按内部收益率（IRR）法计算的年化利率为{{ apr_percent }}。除利息外，贷款人不收取其他费用，也不从本金中预先扣除利息。
 
 ## 第三条　期限与还款方式
 
@@ -72,7 +72,7 @@ The loan amount is CNY {{ amount_yuan }} (in Chinese capitals: {{ amount_capital
 
 [[key_terms]]
 
-Interest accrues daily at {{ daily_rate_percent }} per day on a {{ day_count }}-day year. The annual percentage rate by the internal-rate-of-return (IRR) method is {{ apr_percent }}. The Lender charges no fees besides interest and deducts no interest from the principal up front.
+Interest accrues daily at {{ daily_rate_percent }} per day on the principal outstanding, for the actual number of days. The annual percentage rate by the internal-rate-of-return (IRR) method is {{ apr_percent }}. The Lender charges no fees besides interest and deducts no interest from the principal up front.
 
 ## 3. Term and repayment
 
@@ -119,7 +119,7 @@ LINE_ZH = """\
 
 [[key_terms]]
 
-日利率为{{ daily_rate_percent }}，按年{{ day_count }}天折算；本额度项下借款的年化利率（IRR法）最高为{{ apr_percent }}，具体以每笔借款合同载明为准。
+日利率为{{ daily_rate_percent }}，按实际天数对未偿本金计息；本额度项下借款的年化利率（IRR法）最高为{{ apr_percent }}，具体以每笔借款合同载明为准。
 
 ## 第三条　借款期限与还款方式
 
@@ -164,7 +164,7 @@ The limit is CNY {{ limit_yuan }} (in Chinese capitals: {{ limit_capital }}), av
 
 [[key_terms]]
 
-The daily rate is {{ daily_rate_percent }} on a {{ day_count }}-day year; the APR (IRR method) of a loan on this line is at most {{ apr_percent }}, as each loan contract states.
+The daily rate is {{ daily_rate_percent }}, charged on the principal outstanding for the actual number of days; the APR (IRR method) of a loan on this line is at most {{ apr_percent }}, as each loan contract states.
 
 ## 3. Terms and repayment methods
 

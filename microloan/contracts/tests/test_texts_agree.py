@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from microloan.contracts.default_texts import DEFAULT_TEMPLATES
 from microloan.contracts.documents import Party, build_document
+from microloan.kernel.rounding import round_fen
 from microloan.lending.apr import apr_for_schedule
 from microloan.lending.models import RATE_SCALE
 from microloan.lending.penalty import penalty_days, penalty_for_day
 from microloan.lending.schedules import Instalment as Row
 from microloan.lending.services.queries import loan_apr
+from microloan.products.domain import prepayment_fee
 
 from .helpers import contract_of
 from .test_documents import LOAN_TERMS
@@ -122,3 +125,32 @@ def test_a_worked_example_with_other_parameters(language):
     assert stated["first_day"] == _first_penalty_day(3) == 4
     assert stated["grace"] == 3
     assert stated["apr"] / 100 == apr
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_percent_prepayment_fee_is_stated_as_the_engine_charges_it(loan, language):
+    terms = {**contract_of(loan.public_id).terms}
+    terms.update(prepayment_fee_type="percent", prepayment_fee_value="0.01")
+    _values, text = _stated(terms, language)
+    product = replace(
+        loan.product_version.terms(),
+        prepayment_fee_type="percent",
+        prepayment_fee_value=Decimal("0.01"),
+    )
+    pattern = (
+        r"按提前偿还本金的([\d.]+)%" if language == "zh-hans" else r"prepayment fee of ([\d.]+)%"
+    )
+    stated = Decimal(re.search(pattern, text).group(1)) / 100
+    assert round_fen(Decimal(500_000) * stated) == prepayment_fee(product, 500_000) == 5_000
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_interest_is_stated_on_actual_days_as_the_schedule_charges_it(loan, language):
+    _values, text = _stated(contract_of(loan.public_id).terms, language)
+    assert (
+        "按实际天数对未偿本金计息" if language == "zh-hans" else "actual number of days"
+    ) in text
+    assert "-day year" not in text and "按年" not in text  # no day count enters a loan's interest
+    first = loan.instalments.order_by("number").first()
+    days = (first.due_date - first.start_date).days
+    assert first.interest == round(loan.principal * loan.daily_rate * days)
