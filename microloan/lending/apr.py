@@ -15,8 +15,9 @@ therefore has the APR ``daily rate × 365`` — 18.25 % at 0.05 %/day, by every 
 and term — and fees taken up front raise it. ``apr_for_schedule`` never discloses less than the
 simple annual rate of the schedule's own cash flows (interest and fees over principal-days ×
 365): fen rounding of interest can tilt the IRR below it by a millionth, and the disclosure
-rounds the higher of the two half-up to 4 decimals (0.1825 = 18.25 %). docs/servicing.md
-states the convention with worked examples.
+rounds the higher of the two half-up to 4 decimals (0.1825 = 18.25 %); given the contract's
+daily rate it is never below daily rate × 365 rounded up (fen rounding can shave the cash
+flows' own rate just under it). docs/servicing.md states the convention with worked examples.
 
 ``effective_annual_rate`` is the compounded form (1 + IRR)^(1 year) − 1 on a 365-day year:
 19.86 % for a 12-month equal-instalment loan at 0.05 %/day. For risk and pricing analysis.
@@ -31,7 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
 
@@ -126,10 +127,12 @@ def apr_for_schedule(
     *,
     fees_upfront: int = 0,
     effective: bool = False,
+    daily_rate: Decimal | None = None,
 ) -> Decimal:
     """Disclosed APR of a schedule from ``generate_schedule``: each instalment total on its due
-    date, never below the schedule's simple annual rate (see the module docstring). Offers,
-    contracts, lending replies and the product's 24 % cap all use this function.
+    date, never below the schedule's simple annual rate, nor below the contract's ``daily_rate``
+    × 365 rounded up to 0.01 % when it is given (see the module docstring). Offers, contracts,
+    lending replies and the product's 24 % cap all use this function.
 
     ``effective=True`` gives the compounded annual rate instead of the disclosed APR.
     """
@@ -143,7 +146,12 @@ def apr_for_schedule(
         )
     nominal = _nominal_rate(principal, start_date, cashflows, fees_upfront)
     simple = simple_annual_rate(instalments, fees_upfront=fees_upfront)
-    return _four_places(max(Decimal(repr(nominal)), simple))
+    disclosed = _four_places(max(Decimal(repr(nominal)), simple))
+    if daily_rate is None:
+        return disclosed
+    # Fen rounding of interest may shave the cash flows a little below the contract rate; the
+    # disclosure never shows less than the rate the contract states (12.775 % → 12.78 %).
+    return max(disclosed, (daily_rate * DAYS_PER_YEAR).quantize(_FOUR_PLACES, ROUND_CEILING))
 
 
 def _validate(principal: Any, disbursed: date, cashflows: Any, fees: Any) -> None:

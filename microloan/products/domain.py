@@ -151,7 +151,11 @@ def _aprs_at_rate(terms: ProductTerms, daily_rate: Decimal) -> list[Decimal]:
             day_count=terms.day_count,
             rounding=terms.rounding,
         )
-        aprs.append(apr_for_schedule(APR_REFERENCE_PRINCIPAL, APR_REFERENCE_START, schedule))
+        aprs.append(
+            apr_for_schedule(
+                APR_REFERENCE_PRINCIPAL, APR_REFERENCE_START, schedule, daily_rate=daily_rate
+            )
+        )
     return aprs
 
 

@@ -208,6 +208,9 @@ def test_disclosed_apr_of_simple_cashflows(cashflows, fees, expected):
         (20_000_000, "0.0002", "equal_instalment", 24, date(2024, 1, 31), "0.0730"),
         (4_000_000, "0.0004", "equal_principal", 5, date(2024, 12, 31), "0.1460"),
         (50_000, "0.00035", "interest_first", 10, date(2024, 2, 29), "0.1278"),  # 12.775 %
+        # Fen rounding leaves these cash flows at 12.7749… %: the contract's 12.775 % is shown.
+        (1_000_000, "0.00035", "equal_instalment", 5, date(2024, 1, 1), "0.1278"),
+        (1_000_000, "0.000333", "bullet", 3, DAY0, "0.1216"),  # 12.1545 % rounded up
     ],
 )
 def test_disclosed_apr_worked_examples(principal, rate, method, term, start, expected):
@@ -218,7 +221,7 @@ def test_disclosed_apr_worked_examples(principal, rate, method, term, start, exp
         term_months=term,
         start_date=start,
     )
-    assert apr_for_schedule(principal, start, rows) == Decimal(expected)
+    assert apr_for_schedule(principal, start, rows, daily_rate=Decimal(rate)) == Decimal(expected)
 
 
 def test_bullet_apr_is_its_simple_rate_exactly():
@@ -259,6 +262,9 @@ def test_disclosed_apr_is_never_below_the_simple_annual_rate(
         rounding=rounding,
     )
     disclosed = apr_for_schedule(principal, start, rows, fees_upfront=fees)
+    stated = apr_for_schedule(principal, start, rows, fees_upfront=fees, daily_rate=rate)
+    assert stated >= rate * 365  # never below the contract's simple rate, whatever the rounding
+    assert stated - max(disclosed, rate * 365) < FOUR  # and at most the rounding up above it
     # The simple rate of the schedule's own cash flows: interest and fees over principal-days.
     principal_days = sum(
         (r.principal + r.balance_after) * (r.due_date - r.start_date).days for r in rows
