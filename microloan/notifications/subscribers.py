@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from microloan.collections.domain import CONTACT_FROM, CONTACT_UNTIL
 from microloan.kernel import events
 from microloan.kernel.services import get_business_date
 
@@ -128,16 +127,12 @@ def on_line_frozen(*, event, customer_id, line_id, **_extra) -> None:
 
 
 def collection_not_before(now: dt.datetime, borrower_timezone: str) -> dt.datetime | None:
-    """When a collection message may go: inside the notification hours and inside the
-    collection contact hours in the borrower's own time zone (the later of the two)."""
-    windows = (allowed_hours(), AllowedHours(CONTACT_FROM, CONTACT_UNTIL, borrower_timezone))
-    moment = now
-    for _attempt in range(4):  # two daily windows that overlap meet within a couple of hops
-        later = max(window.next_allowed(moment) for window in windows)
-        if later == moment:
-            break
-        moment = later
-    return None if moment == now else moment
+    """When a collection message may go: inside the notification hours in the borrower's own
+    time zone. The default hours (09:00–20:00) lie inside the collection contact hours
+    (08:00–21:00 borrower local time, ``collections.domain``); wider configured hours would
+    leave them, so a deployment keeps NOTIFICATIONS_ALLOWED_HOURS within those."""
+    hours = allowed_hours()
+    return AllowedHours(hours.start, hours.end, borrower_timezone).not_before(now)
 
 
 def on_bucket_entered(*, event, business_date, entries, **_extra) -> None:

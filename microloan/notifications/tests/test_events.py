@@ -239,13 +239,13 @@ def test_a_bucket_entry_sends_the_strategy_channels_in_contact_hours(zh_customer
     [
         # Shanghai 08:30: notification hours start at 09:00.
         ((8, 30), "Asia/Shanghai", (9, 0)),
-        # Shanghai 09:00 is 06:30 in Kolkata: collection contact starts 08:00 there = 10:30.
-        ((9, 0), "Asia/Kolkata", (10, 30)),
+        # Shanghai 09:00 is 06:30 in Kolkata: the hours start at 09:00 there = 11:30 Shanghai.
+        ((9, 0), "Asia/Kolkata", (11, 30)),
         # Inside both windows: send now.
         ((12, 0), "Asia/Kolkata", None),
     ],
 )
-def test_collection_messages_wait_for_both_windows(now, zone, expected):
+def test_collection_messages_wait_for_the_hours_in_the_borrowers_time_zone(now, zone, expected):
     moment = dt.datetime(2026, 3, 2, *now, tzinfo=SHANGHAI)
     result = collection_not_before(moment, zone)
     if expected is None:
