@@ -244,8 +244,9 @@ def judge_promises(ctx: StepContext) -> int:
 
 
 def _announce_bucket_entries(ctx: StepContext, strategies: dict) -> None:
-    """One event per partition listing today's bucket entries (reminder channels included),
-    for notifications to queue SMS/push; built only when someone subscribes."""
+    """One event per partition listing today's bucket entries (the strategy's SMS/push channels,
+    days past due, overdue amount, the borrower's time zone for contact hours), from which
+    notifications queues the strategy's messages; built only when someone subscribes."""
     if not events.subscribers(EVENT_BUCKET_ENTERED):
         return
     rows = (
@@ -254,11 +255,19 @@ def _announce_bucket_entries(ctx: StepContext, strategies: dict) -> None:
             case__loan_id__gte=ctx.partition.lo,
             case__loan_id__lt=ctx.partition.hi,
         )
-        .values_list("case__public_id", "case__customer_id", "case__loan__public_id", "to_bucket")
+        .values_list(
+            "case__public_id",
+            "case__customer_id",
+            "case__loan__public_id",
+            "to_bucket",
+            "dpd",
+            "overdue_amount",
+            "case__borrower_timezone",
+        )
         .order_by("case_id")
     )
     entries = []
-    for case_id, customer_id, loan_id, bucket in rows:
+    for case_id, customer_id, loan_id, bucket, dpd, overdue, zone in rows:
         strategy = strategies.get(bucket)
         channels = [c for c in ("sms", "push") if strategy is not None and getattr(strategy, c)]
         entries.append(
@@ -268,6 +277,9 @@ def _announce_bucket_entries(ctx: StepContext, strategies: dict) -> None:
                 "loan_id": loan_id,
                 "bucket": bucket,
                 "channels": channels,
+                "dpd": dpd,
+                "overdue_amount": overdue,
+                "borrower_timezone": zone,
             }
         )
     if entries:

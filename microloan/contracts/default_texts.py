@@ -25,7 +25,7 @@ LOAN_ZH = """\
 
 [[key_terms]]
 
-本借款按日计息，日利率为{{ daily_rate_percent }}，按年{{ day_count }}天折算。按内部收益率（IRR）法计算的年化利率为{{ apr_percent }}。除利息外，贷款人不收取其他费用，也不从本金中预先扣除利息。
+本借款按日计息，日利率为{{ daily_rate_percent }}，按实际天数对未偿本金计息。按内部收益率（IRR）法计算的年化利率为{{ apr_percent }}。除利息外，贷款人不收取其他费用，也不从本金中预先扣除利息。
 
 ## 第三条　期限与还款方式
 
@@ -37,7 +37,7 @@ LOAN_ZH = """\
 
 ## 第四条　逾期与罚息
 
-借款人未按期足额还款的，自逾期之日起对逾期本金按日利率的{{ penalty_multiplier }}倍（即日{{ penalty_daily_rate_percent }}）计收罚息，正常利息照常计收。还款日后{{ grace_days }}天内（宽限期）还清的，不计罚息，不作逾期记录。
+借款人未按期足额还款的，逾期本金自还款日后第{{ penalty_first_day }}天起按日计收罚息，罚息日利率为日利率的{{ penalty_multiplier }}倍，即日{{ penalty_daily_rate_percent }}。罚息取代逾期本金的正常利息，不另计正常利息：合计为日利率的{{ penalty_multiplier }}倍（在日利率之上加收{{ penalty_surcharge_percent }}）。还款日后{{ grace_days }}天内（宽限期）还清的，不计罚息，不作逾期记录。
 
 ## 第五条　提前还款
 
@@ -72,7 +72,7 @@ The loan amount is CNY {{ amount_yuan }} (in Chinese capitals: {{ amount_capital
 
 [[key_terms]]
 
-Interest accrues daily at {{ daily_rate_percent }} per day on a {{ day_count }}-day year. The annual percentage rate by the internal-rate-of-return (IRR) method is {{ apr_percent }}. The Lender charges no fees besides interest and deducts no interest from the principal up front.
+Interest accrues daily at {{ daily_rate_percent }} per day on the principal outstanding, for the actual number of days. The annual percentage rate by the internal-rate-of-return (IRR) method is {{ apr_percent }}. The Lender charges no fees besides interest and deducts no interest from the principal up front.
 
 ## 3. Term and repayment
 
@@ -84,7 +84,7 @@ In total: principal CNY {{ amount_yuan }}, interest CNY {{ total_interest_yuan }
 
 ## 4. Late payment
 
-Overdue principal bears penalty interest of {{ penalty_multiplier }} times the daily rate ({{ penalty_daily_rate_percent }} per day) in addition to normal interest. A payment made within {{ grace_days }} day(s) after the due date (grace period) incurs no penalty and no negative record.
+Overdue principal bears penalty interest of {{ penalty_multiplier }} times the daily rate ({{ penalty_daily_rate_percent }} per day) for each day from the {{ penalty_first_day_ordinal }} day after the due date. The penalty replaces normal interest on overdue principal, it is not charged on top of it: {{ penalty_multiplier }} times the daily rate in all, the daily rate plus {{ penalty_surcharge_percent }}. A payment made within {{ grace_days }} day(s) after the due date (grace period) incurs no penalty and no negative record.
 
 ## 5. Prepayment
 
@@ -119,7 +119,7 @@ LINE_ZH = """\
 
 [[key_terms]]
 
-日利率为{{ daily_rate_percent }}，按年{{ day_count }}天折算；本额度项下借款的年化利率（IRR法）最高为{{ apr_percent }}，具体以每笔借款合同载明为准。
+日利率为{{ daily_rate_percent }}，按实际天数对未偿本金计息；本额度项下借款的年化利率（IRR法）最高为{{ apr_percent }}，具体以每笔借款合同载明为准。
 
 ## 第三条　借款期限与还款方式
 
@@ -127,7 +127,7 @@ LINE_ZH = """\
 
 ## 第四条　逾期与罚息
 
-逾期本金按日利率的{{ penalty_multiplier }}倍计收罚息；还款日后{{ grace_days }}天内还清的不计罚息。
+逾期本金自还款日后第{{ penalty_first_day }}天起按日利率的{{ penalty_multiplier }}倍（即日{{ penalty_daily_rate_percent }}）计收罚息，罚息取代正常利息，不另计正常利息；还款日后{{ grace_days }}天内还清的不计罚息。
 
 ## 第五条　提前还款
 
@@ -164,7 +164,7 @@ The limit is CNY {{ limit_yuan }} (in Chinese capitals: {{ limit_capital }}), av
 
 [[key_terms]]
 
-The daily rate is {{ daily_rate_percent }} on a {{ day_count }}-day year; the APR (IRR method) of a loan on this line is at most {{ apr_percent }}, as each loan contract states.
+The daily rate is {{ daily_rate_percent }}, charged on the principal outstanding for the actual number of days; the APR (IRR method) of a loan on this line is at most {{ apr_percent }}, as each loan contract states.
 
 ## 3. Terms and repayment methods
 
@@ -172,7 +172,7 @@ Available terms: {{ allowed_terms }} months. Repayment methods: {{ allowed_metho
 
 ## 4. Late payment
 
-Overdue principal bears penalty interest of {{ penalty_multiplier }} times the daily rate; a payment within {{ grace_days }} day(s) after the due date incurs no penalty.
+Overdue principal bears penalty interest of {{ penalty_multiplier }} times the daily rate ({{ penalty_daily_rate_percent }} per day) from the {{ penalty_first_day_ordinal }} day after the due date, instead of normal interest, not on top of it; a payment within {{ grace_days }} day(s) after the due date incurs no penalty.
 
 ## 5. Prepayment
 

@@ -123,9 +123,27 @@ def _prepayment_texts(terms: dict[str, Any]) -> tuple[str, str]:
     return fee, mode
 
 
+def _penalty_daily_rate(terms: dict[str, Any], multiplier: Decimal) -> Decimal:
+    """The daily penalty rate end of day charges: the loan's own (``penalty_daily_rate``, from
+    its ``penalty_rate_e8``), or daily rate × multiplier for terms stored before it was kept."""
+    if terms.get("penalty_daily_rate"):
+        return Decimal(terms["penalty_daily_rate"])
+    return Decimal(terms["daily_rate"]) * multiplier
+
+
+def _ordinal(number: int) -> str:
+    """``2`` → ``"2nd"`` (English prose; the Chinese text writes 第N天)."""
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
 def template_context(terms: dict[str, Any], party: Party, contract_id: str) -> dict[str, Any]:
     """The variables a template body may use (all strings, already formatted)."""
     fee_text, mode_text = _prepayment_texts(terms)
+    multiplier = Decimal(terms.get("penalty_multiplier", "1.5"))
+    grace_days = int(terms.get("grace_days", 1))
     context = {
         "contract_id": contract_id,
         "line_id": terms.get("line_id", ""),
@@ -137,11 +155,12 @@ def template_context(terms: dict[str, Any], party: Party, contract_id: str) -> d
         "daily_rate_percent": percent(terms["daily_rate"]),
         "apr_percent": percent(terms["apr"]),
         "day_count": terms.get("day_count", 360),
-        "penalty_multiplier": str(Decimal(terms.get("penalty_multiplier", "1.5")).normalize()),
-        "penalty_daily_rate_percent": percent(
-            Decimal(terms["daily_rate"]) * Decimal(terms.get("penalty_multiplier", "1.5"))
-        ),
-        "grace_days": terms.get("grace_days", 1),
+        "penalty_multiplier": str(multiplier.normalize()),
+        "penalty_daily_rate_percent": percent(_penalty_daily_rate(terms, multiplier)),
+        "penalty_surcharge_percent": percent(multiplier - 1, places=0),
+        "grace_days": grace_days,
+        "penalty_first_day": grace_days + 1,
+        "penalty_first_day_ordinal": _ordinal(grace_days + 1),
         "prepayment_fee_text": fee_text,
         "prepayment_mode_text": mode_text,
         "business_date": terms.get("business_date", ""),

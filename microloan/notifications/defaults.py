@@ -32,6 +32,8 @@ REPAYMENT_REMINDER = "repayment_reminder"
 REPAYMENT_DUE_TODAY = "repayment_due_today"
 LIMIT_CHANGED = "limit_changed"
 OVERDUE_NOTICE = "overdue_notice"
+COLLECTION_NOTICE = "collection_notice"
+LINE_FROZEN = "line_frozen"
 
 DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
     DefaultTemplate(
@@ -154,6 +156,32 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "[Microloan] Your instalment due on ${due_date} is ${days_past_due} day(s) overdue "
         "(${overdue_amount}). Penalty interest may apply and your credit record may be "
         "affected; please repay as soon as possible.",
+    ),
+    DefaultTemplate(
+        COLLECTION_NOTICE,
+        "A collection case entered a bucket whose strategy sends SMS or push (its channels).",
+        {"overdue_amount": "money", "days_past_due": "integer"},
+        ("sms", "push"),
+        "逾期还款提醒",
+        "【微贷】您的借款已逾期${days_past_due}天，逾期金额${overdue_amount}。"
+        "请尽快在App内还款，以免产生更多罚息并影响您的信用记录。如已还款请忽略。",
+        "Overdue payment",
+        "[Microloan] Your loan is ${days_past_due} day(s) overdue (${overdue_amount}). "
+        "Please repay in the app soon to avoid more penalty interest and harm to your credit "
+        "record. Ignore this if you have paid.",
+    ),
+    DefaultTemplate(
+        LINE_FROZEN,
+        "The credit line was frozen: no new drawdowns; loans already drawn are unchanged.",
+        {},
+        ("sms", "inbox"),
+        "额度暂停使用",
+        "【微贷】您的借款额度已暂停使用，暂不能借款；已借款项的还款计划不变。"
+        "如有疑问，请在App内联系客服。",
+        "Credit line frozen",
+        "[Microloan] Your credit line has been frozen: you cannot draw new loans for now. "
+        "Loans you already have keep their repayment schedule. Contact us in the app with "
+        "any question.",
     ),
 )
 

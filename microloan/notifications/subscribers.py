@@ -3,11 +3,22 @@ rows; the dedupe key comes from the event, so a replayed event writes nothing ne
 
 from __future__ import annotations
 
+import datetime as dt
+
 from microloan.kernel import events
 from microloan.kernel.services import get_business_date
 
 from . import defaults as t
-from .services import enqueue_message, enqueue_messages
+from .outbox import build_message, insert_new_messages
+from .reminders import allowed_hours, current_time
+from .services import (
+    DEFAULT_LANGUAGE,
+    enqueue_message,
+    enqueue_messages,
+    preferred_languages,
+    template_for_sending,
+)
+from .timing import AllowedHours
 
 
 def _iso(day) -> str:
@@ -104,6 +115,55 @@ def on_limit_changed(*, event, customer_id, line_id, old_limit, new_limit, **_ex
     )
 
 
+def on_line_frozen(*, event, customer_id, line_id, **_extra) -> None:
+    # The reason stays internal (an early-warning rule's name tells a fraudster what it saw).
+    day = get_business_date().isoformat()
+    enqueue_message(
+        customer_id=customer_id,
+        template=t.LINE_FROZEN,
+        variables={},
+        dedupe_key=f"{event}:{line_id}:{day}",
+    )
+
+
+def collection_not_before(now: dt.datetime, borrower_timezone: str) -> dt.datetime | None:
+    """When a collection message may go: inside the notification hours in the borrower's own
+    time zone. The default hours (09:00–20:00) lie inside the collection contact hours
+    (08:00–21:00 borrower local time, ``collections.domain``); wider configured hours would
+    leave them, so a deployment keeps NOTIFICATIONS_ALLOWED_HOURS within those."""
+    hours = allowed_hours()
+    return AllowedHours(hours.start, hours.end, borrower_timezone).not_before(now)
+
+
+def on_bucket_entered(*, event, business_date, entries, **_extra) -> None:
+    """SMS/push of the bucket's strategy (its channels; none: nothing), to the borrower only."""
+    wanted = [entry for entry in entries if entry.get("channels")]
+    if not wanted:
+        return
+    template = template_for_sending(t.COLLECTION_NOTICE)
+    languages = preferred_languages([entry["customer_id"] for entry in wanted])
+    now = current_time()
+    day = _iso(business_date)
+    messages = [
+        build_message(
+            template,
+            customer_id=entry["customer_id"],
+            channel=channel,
+            variables={
+                "overdue_amount": entry["overdue_amount"],
+                "days_past_due": entry["dpd"],
+            },
+            dedupe_key=f"{event}:{entry['case_id']}:{entry['bucket']}:{day}",
+            language=languages.get(entry["customer_id"], DEFAULT_LANGUAGE),
+            now=now,
+            not_before=collection_not_before(now, entry["borrower_timezone"]),
+        )
+        for entry in wanted
+        for channel in entry["channels"]
+    ]
+    insert_new_messages(messages)
+
+
 SUBSCRIPTIONS = {
     "application.decided": on_application_decided,
     "contract.signed": on_contract_signed,
@@ -111,6 +171,8 @@ SUBSCRIPTIONS = {
     "disbursement.failed": on_disbursement_failed,
     "repayment.posted": on_repayment_posted,
     "line.limit_changed": on_limit_changed,
+    "line.frozen": on_line_frozen,
+    "collections.bucket_entered": on_bucket_entered,
 }
 
 

@@ -12,8 +12,9 @@ daily rate × m. Normal interest on an instalment's principal stops at its due d
 principal — the contract rate plus (m − 1) = 50 % on top, "1.5 × in all"
 (``microloan.lending.penalty``).
 
-APR: the disclosed IRR-method APR of ``microloan.lending.apr`` (IRR per month × 12; prepayment
-fees excluded: they are optional, not part of the contract's cash flows) of a reference loan of
+APR: the disclosed IRR-method APR of ``microloan.lending.apr`` (nominal: IRR per period × periods
+a year; prepayment fees excluded: they are optional, not part of the contract's cash flows) of a
+reference loan of
 ``APR_REFERENCE_PRINCIPAL`` starting ``APR_REFERENCE_START``, for every allowed method × term
 at the given rate; the worst case is the highest of them at the highest rate the product can
 charge (its maximum daily rate or its grade grid's highest rate, whichever is higher).
@@ -150,7 +151,11 @@ def _aprs_at_rate(terms: ProductTerms, daily_rate: Decimal) -> list[Decimal]:
             day_count=terms.day_count,
             rounding=terms.rounding,
         )
-        aprs.append(apr_for_schedule(APR_REFERENCE_PRINCIPAL, APR_REFERENCE_START, schedule))
+        aprs.append(
+            apr_for_schedule(
+                APR_REFERENCE_PRINCIPAL, APR_REFERENCE_START, schedule, daily_rate=daily_rate
+            )
+        )
     return aprs
 
 

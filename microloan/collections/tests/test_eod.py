@@ -223,3 +223,23 @@ def test_bucket_entries_are_announced_once_per_partition(borrow):
         (first.public_id, "M1", ("sms", "push")),
         (second.public_id, "M2", ("sms",)),
     }
+
+
+def test_a_bucket_entry_queues_the_strategy_messages_for_the_borrower(borrow):
+    from microloan.notifications.models import Message
+
+    first, second = borrow(), borrow()
+    set_overdue(first, 3)
+    set_overdue(second, 40)
+    run_hook(D1)
+    run_hook(D1)  # a rerun of the day queues nothing new
+    sent = {
+        (m.customer_id, m.channel)
+        for m in Message.objects.filter(template_code="collection_notice")
+    }
+    # M1's strategy sends SMS and push, M2's SMS only (the strategies of the fixture).
+    assert sent == {
+        (first.customer_id, "sms"),
+        (first.customer_id, "push"),
+        (second.customer_id, "sms"),
+    }

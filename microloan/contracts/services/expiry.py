@@ -1,11 +1,13 @@
 """Loan offers left unsigned past their time: the loan is cancelled, the line's room given back.
 
 A drawdown holds its amount of the line from the moment it is made, and its contract may be
-signed for ``offer_ttl()`` (30 minutes by default). An offer never signed would hold that room
-for ever. End of day (the non-partitioned hook ``contracts.expire_offers``: pending loans are
-few) cancels each such loan through lending's ``cancel_pending_loan``, which gives the room back
-and publishes ``loan.cancelled``; this app's subscriber then voids the contract. A rerun finds
-nothing left to do.
+signed for ``offer_ttl()`` (30 minutes by default) and never after its business day closes. An
+offer never signed would hold that room for ever. End of day for D (the non-partitioned hook
+``contracts.expire_offers``: pending loans are few) cancels every loan whose offer was made on
+business day D or before and is still unsigned, through lending's ``cancel_pending_loan``, which
+gives the room back and publishes ``loan.cancelled``; this app's subscriber then voids the
+contract. It decides by the business date alone, never by the wall clock, so rerunning the same
+business days from the same start gives the same book; a rerun of D finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.utils import timezone
 
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError
@@ -26,14 +27,14 @@ logger = logging.getLogger(__name__)
 REASON = "offer_expired"
 
 
-def expire_unsigned_offers(*, actor: Actor, now: dt.datetime | None = None) -> int:
-    """Cancel every loan whose contract offer expired unsigned (as of ``now``); returns how
-    many. A loan lending will not cancel (its money left meanwhile) is logged and left."""
+def expire_unsigned_offers(*, actor: Actor, business_date: dt.date) -> int:
+    """Cancel every loan whose contract offer, made on ``business_date`` or before, is still
+    unsigned; returns how many. A loan lending will not cancel (its money left meanwhile) is
+    logged and left."""
     actor.require_staff()
-    now = now or timezone.now()
     loan_ids = list(
         Contract.objects.filter(
-            kind=Kind.LOAN, status=Contract.Status.PENDING, offer_expires_at__lte=now
+            kind=Kind.LOAN, status=Contract.Status.PENDING, business_date__lte=business_date
         )
         .order_by("id")
         .values_list("loan_id", flat=True)
@@ -52,4 +53,4 @@ def expire_unsigned_offers(*, actor: Actor, now: dt.datetime | None = None) -> i
 
 def expire_offers_step(ctx) -> int:
     """The end-of-day hook (``batch.registry.StepContext``)."""
-    return expire_unsigned_offers(actor=ctx.actor)
+    return expire_unsigned_offers(actor=ctx.actor, business_date=ctx.business_date)

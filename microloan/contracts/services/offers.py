@@ -11,6 +11,7 @@ offer made at drawdown.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,8 +24,8 @@ from microloan.kernel.errors import NotFound
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.services import get_business_date
 from microloan.kernel.sql import select_one, select_values
-from microloan.lending.models import CreditLine, Instalment
-from microloan.lending.services.common import line_not_found
+from microloan.lending.models import RATE_SCALE, CreditLine, Instalment
+from microloan.lending.services.common import line_not_found, penalty_rate_e8
 from microloan.lending.services.product_terms import attach_product_version
 from microloan.lending.services.queries import line_apr, loan_apr, loan_detail
 
@@ -174,6 +175,10 @@ def create_line_agreement(*, actor: Actor, line_id: str) -> Contract:
         "grade": line.grade,
         "consents": consents,
         **_product_terms(line.product_version),
+        # The rate a drawdown on this line will charge (lending's own formula).
+        "penalty_daily_rate": str(
+            Decimal(penalty_rate_e8(line.daily_rate, product.penalty_multiplier)) / RATE_SCALE
+        ),
     }
     return _create(
         actor=actor,
@@ -227,6 +232,8 @@ def create_loan_contract(
         "schedule": schedule,
         "consents": consents,
         **_product_terms(loan.product_version),
+        # What end of day charges this loan, from the loan row itself, not the product.
+        "penalty_daily_rate": str(Decimal(loan.penalty_rate_e8) / RATE_SCALE),
         "day_count": loan.day_count,
         "grace_days": loan.grace_days,
     }

@@ -165,7 +165,7 @@ def _schedule_apr(
         day_count=day_count,
         rounding=rounding,
     )
-    return apr_for_schedule(principal, start_date, rows)
+    return apr_for_schedule(principal, start_date, rows, daily_rate=daily_rate)
 
 
 def loan_apr(loan: Loan) -> Decimal:

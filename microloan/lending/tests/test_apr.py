@@ -102,26 +102,15 @@ def test_schedule_apr(principal, rate, method, term, start, expected):
     assert result == irr_by_decimal_bisection(principal, start, cashflows) == Decimal(expected)
 
 
-def test_headline_apr_against_monthly_irr():
-    rows = generate_schedule(
-        principal=1_000_000,
-        daily_rate=Decimal("0.0005"),
-        method="equal_instalment",
-        term_months=12,
-        start_date=DAY0,
+def test_disclosed_apr_with_equal_periods_is_the_periodic_irr_times_periods_per_year():
+    # Payments every 73 days = 5 periods a year: APR = per-period IRR × 5, solved exactly.
+    cashflows = [(DAY0 + timedelta(days=73 * k), 110_000) for k in range(1, 11)]
+    period = per_period_irr(1_000_000, 110_000, 10)
+    expected = Decimal(float(period * 5)).quantize(FOUR, rounding=ROUND_HALF_UP)
+    disclosed = annual_percentage_rate(
+        principal=1_000_000, disbursement_date=DAY0, cashflows=cashflows
     )
-    low, high = Fraction(0), Fraction(1, 10)
-    for _ in range(80):
-        middle = (low + high) / 2
-        value = sum(row.total / (1 + middle) ** row.number for row in rows)
-        low, high = (middle, high) if value > 1_000_000 else (low, middle)
-    effective = float((1 + low) ** 12 - 1)
-    # Equal-length months would give (1 + m)^12 − 1; actual month lengths move it by < 0.2 pp.
-    assert abs(float(apr_for_schedule(1_000_000, DAY0, rows, effective=True)) - effective) < 0.002
-    # The disclosed APR is the monthly IRR × 12: 18.35 % with equal months, 18.25 % with the
-    # actual month lengths (a month = 365/12 days).
-    assert abs(float(apr_for_schedule(1_000_000, DAY0, rows)) - float(12 * low)) < 0.002
-    assert apr_for_schedule(1_000_000, DAY0, rows) == Decimal("0.1825")
+    assert disclosed == expected == Decimal("0.0886")
 
 
 def test_fees_raise_the_apr():
@@ -187,15 +176,102 @@ def test_bad_input_is_refused(arguments, code, field):
 
 
 @pytest.mark.parametrize(
-    ("cashflows", "expected"),
+    ("cashflows", "fees", "expected"),
     [
-        # 10 % effective a year ↔ 12 × (1.1^(1/12) − 1) = 9.569 % nominal monthly.
-        ([(DAY0 + timedelta(days=365), 1_100_000)], "0.0957"),
-        ([(DAY0 + timedelta(days=365), 1_000_000)], "0.0000"),
+        # One period, the whole term: the APR is the simple annual rate of the loan.
+        ([(DAY0 + timedelta(days=365), 1_100_000)], 0, "0.1000"),
+        ([(DAY0 + timedelta(days=365), 1_000_000)], 0, "0.0000"),
+        # 7-day payday loan at 5 %: 5 % × 365 / 7 = 260.71 %.
+        ([(DAY0 + timedelta(days=7), 1_050_000)], 0, "2.6071"),
+        # 182 days, 9.1 % on 980,000 received: (1,091,000 / 980,000 − 1) × 365 / 182 = 22.72 %.
+        ([(DAY0 + timedelta(days=182), 1_091_000)], 20_000, "0.2272"),
     ],
 )
-def test_disclosed_apr_is_monthly_irr_times_twelve(cashflows, expected):
+def test_disclosed_apr_of_simple_cashflows(cashflows, fees, expected):
     nominal = annual_percentage_rate(
-        principal=1_000_000, disbursement_date=DAY0, cashflows=cashflows
+        principal=1_000_000, disbursement_date=DAY0, cashflows=cashflows, fees_upfront=fees
     )
     assert nominal == Decimal(expected)
+
+
+# Worked examples (docs/servicing.md, "APR"): 10,000.00 at 0.05 %/day is 18.25 % by every
+# method and term, the bullet included (it was disclosed as 16.88 % when the APR was the
+# monthly IRR × 12 of a 365-day single period); other rates give daily rate × 365.
+@pytest.mark.parametrize(
+    ("principal", "rate", "method", "term", "start", "expected"),
+    [
+        (1_000_000, "0.0005", "bullet", 12, DAY0, "0.1825"),
+        (1_000_000, "0.0005", "bullet", 1, DAY0, "0.1825"),
+        (1_000_000, "0.0005", "equal_instalment", 12, DAY0, "0.1825"),
+        (1_000_000, "0.0005", "equal_principal", 12, DAY0, "0.1825"),
+        (1_000_000, "0.0005", "interest_first", 12, DAY0, "0.1825"),
+        (20_000_000, "0.0002", "equal_instalment", 24, date(2024, 1, 31), "0.0730"),
+        (4_000_000, "0.0004", "equal_principal", 5, date(2024, 12, 31), "0.1460"),
+        (50_000, "0.00035", "interest_first", 10, date(2024, 2, 29), "0.1278"),  # 12.775 %
+        # Fen rounding leaves these cash flows at 12.7749… %: the contract's 12.775 % is shown.
+        (1_000_000, "0.00035", "equal_instalment", 5, date(2024, 1, 1), "0.1278"),
+        (1_000_000, "0.000333", "bullet", 3, DAY0, "0.1216"),  # 12.1545 % rounded up
+    ],
+)
+def test_disclosed_apr_worked_examples(principal, rate, method, term, start, expected):
+    rows = generate_schedule(
+        principal=principal,
+        daily_rate=Decimal(rate),
+        method=method,
+        term_months=term,
+        start_date=start,
+    )
+    assert apr_for_schedule(principal, start, rows, daily_rate=Decimal(rate)) == Decimal(expected)
+
+
+def test_bullet_apr_is_its_simple_rate_exactly():
+    rows = generate_schedule(
+        principal=1_000_000,
+        daily_rate=Decimal("0.0005"),
+        method="bullet",
+        term_months=12,
+        start_date=DAY0,
+    )
+    (row,) = rows
+    days = (row.due_date - DAY0).days
+    assert row.interest == 1_000_000 * days // 2000  # 0.05 % a day, exact
+    simple = Fraction(row.total - 1_000_000, 1_000_000) * 365 / days
+    assert Decimal(float(simple)).quantize(FOUR) == apr_for_schedule(1_000_000, DAY0, rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    principal=st.integers(50_000, 20_000_000),
+    rate=st.integers(1, 70_000).map(lambda n: Decimal(n) / 10**8),
+    method=st.sampled_from(["equal_instalment", "equal_principal", "interest_first", "bullet"]),
+    term=st.integers(1, 36),
+    start=st.dates(date(2024, 1, 1), date(2030, 12, 31)),
+    rounding=st.sampled_from(["half_up", "half_even", "down", "up"]),
+    fees=st.integers(0, 5_000),
+)
+def test_disclosed_apr_is_never_below_the_simple_annual_rate(
+    principal, rate, method, term, start, rounding, fees
+):
+    term = min(term, 12) if method == "bullet" else term
+    rows = generate_schedule(
+        principal=principal,
+        daily_rate=rate,
+        method=method,
+        term_months=term,
+        start_date=start,
+        rounding=rounding,
+    )
+    disclosed = apr_for_schedule(principal, start, rows, fees_upfront=fees)
+    stated = apr_for_schedule(principal, start, rows, fees_upfront=fees, daily_rate=rate)
+    assert stated >= rate * 365  # never below the contract's simple rate, whatever the rounding
+    assert stated - max(disclosed, rate * 365) < FOUR  # and at most the rounding up above it
+    # The simple rate of the schedule's own cash flows: interest and fees over principal-days.
+    principal_days = sum(
+        (r.principal + r.balance_after) * (r.due_date - r.start_date).days for r in rows
+    )
+    simple = Fraction(sum(r.interest for r in rows) + fees) * 365 / principal_days
+    assert disclosed >= Decimal(float(simple)).quantize(FOUR, rounding=ROUND_HALF_UP)
+    if rounding == "up":  # every period charges at least daily rate × days: so does the APR
+        assert disclosed >= (rate * 365).quantize(FOUR, rounding=ROUND_HALF_UP)
+    if fees == 0:  # without fees the IRR and the simple rate agree to the disclosed 0.01 %
+        assert abs(disclosed - Decimal(float(simple))) <= Decimal("0.00006")

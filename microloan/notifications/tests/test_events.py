@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
 
 from microloan.kernel import events
 from microloan.notifications.models import Message
+from microloan.notifications.subscribers import collection_not_before
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +22,8 @@ EVENTS = (
     "disbursement.failed",
     "repayment.posted",
     "line.limit_changed",
+    "line.frozen",
+    "collections.bucket_entered",
 )
 
 
@@ -152,6 +157,14 @@ def test_application_rejected_lists_the_reasons(en_customer):
             "line.limit_changed:line_1:",
             "由¥20,000.00调整为¥10,000.00",
         ),
+        (
+            "line.frozen",
+            dict(line_id="line_1", reason="early_warning:ew_rule_7"),
+            "line_frozen",
+            {"sms", "inbox"},
+            "line.frozen:line_1:",
+            "您的借款额度已暂停使用，暂不能借款",
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) and "." in value else None,
 )
@@ -184,3 +197,58 @@ def test_a_rolled_back_publisher_leaves_no_message(zh_customer):
 def test_subscriptions_are_registered():
     for name in EVENTS:
         assert any(_ours(subscriber) for subscriber in events.subscribers(name)), name
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _bucket_entry(customer, *, channels, zone="Asia/Shanghai", case_id="case_1"):
+    return {
+        "case_id": case_id,
+        "customer_id": customer.public_id,
+        "loan_id": "loan_1",
+        "bucket": "M2",
+        "channels": channels,
+        "dpd": 31,
+        "overdue_amount": 70_000,
+        "borrower_timezone": zone,
+    }
+
+
+def test_a_bucket_entry_sends_the_strategy_channels_in_contact_hours(zh_customer, en_customer):
+    early = dt.datetime(2026, 3, 2, 7, 0, tzinfo=SHANGHAI)  # before 09:00 notification hours
+    entries = [
+        _bucket_entry(zh_customer, channels=["sms", "push"]),
+        _bucket_entry(en_customer, channels=[], case_id="case_2"),  # strategy: no messages
+    ]
+    with mock.patch("microloan.notifications.subscribers.current_time", return_value=early):
+        for _replay in range(2):
+            _publish(
+                "collections.bucket_entered", business_date=dt.date(2026, 3, 1), entries=entries
+            )
+    found = _messages(zh_customer.public_id)
+    assert set(found) == {("collection_notice", "sms"), ("collection_notice", "push")}
+    sms = found[("collection_notice", "sms")]
+    assert "您的借款已逾期31天，逾期金额¥700.00" in sms.body and "M2" not in sms.body
+    assert sms.not_before == dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+    assert not Message.objects.filter(customer_id=en_customer.public_id).exists()
+
+
+@pytest.mark.parametrize(
+    ("now", "zone", "expected"),
+    [
+        # Shanghai 08:30: notification hours start at 09:00.
+        ((8, 30), "Asia/Shanghai", (9, 0)),
+        # Shanghai 09:00 is 06:30 in Kolkata: the hours start at 09:00 there = 11:30 Shanghai.
+        ((9, 0), "Asia/Kolkata", (11, 30)),
+        # Inside both windows: send now.
+        ((12, 0), "Asia/Kolkata", None),
+    ],
+)
+def test_collection_messages_wait_for_the_hours_in_the_borrowers_time_zone(now, zone, expected):
+    moment = dt.datetime(2026, 3, 2, *now, tzinfo=SHANGHAI)
+    result = collection_not_before(moment, zone)
+    if expected is None:
+        assert result is None
+    else:
+        assert result == dt.datetime(2026, 3, 2, *expected, tzinfo=SHANGHAI)

@@ -45,7 +45,9 @@ def _apr_options(
                 day_count=day_count,
                 rounding=rounding,
             )
-            apr = apr_for_schedule(APR_REFERENCE_PRINCIPAL, APR_REFERENCE_START, schedule)
+            apr = apr_for_schedule(
+                APR_REFERENCE_PRINCIPAL, APR_REFERENCE_START, schedule, daily_rate=rate
+            )
             options.append((method, term, apr))
     return tuple(options)
 

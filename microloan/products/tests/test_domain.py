@@ -59,10 +59,13 @@ def test_worst_case_apr_is_the_irr_apr_at_the_highest_rate():
     # 0.05 % a day paid monthly: monthly IRR × 12 = 0.05 % × 365 = 18.25 %.
     assert worst_case_apr(DEFAULTS) == D("0.1825")
     assert apr_at_rate(DEFAULTS, D("0.0002")) == D("0.0730")
-    # A 12-month bullet loan pays its interest late, so its APR is lower at the same rate;
-    # the worst case is the highest over the allowed methods and terms.
+    # A 12-month bullet loan is one period of a year: its APR is its simple rate, 18.25 %, not
+    # the 16.88 % a monthly IRR × 12 made of it (the cap is checked with the disclosed APR).
     bullet = _with(allowed_methods=("bullet",), allowed_terms=(12,))
-    assert D("0.16") < worst_case_apr(bullet) < worst_case_apr(DEFAULTS)
+    assert worst_case_apr(bullet) == worst_case_apr(DEFAULTS) == D("0.1825")
+    assert worst_case_apr(_with(allowed_methods=("bullet",), daily_rate_max=D("0.000658"))) > D(
+        "0.24"
+    )
     assert worst_case_apr(_with(allowed_methods=("bullet", "equal_instalment"))) == D("0.1825")
 
 

@@ -74,6 +74,14 @@ class LineFacts:
     pending_action: bool = False
 
 
+def close_of_business_day(today: dt.date) -> dt.datetime:
+    """The end of business date ``today`` (midnight after it, in the platform's time zone):
+    what is in force "on today" for end of day, whatever the wall clock says during the run."""
+    return dt.datetime.combine(
+        today + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_default_timezone()
+    )
+
+
 def partition_scope(lo: int, hi: int) -> str:
     """Open lines whose first loan id is in [lo, hi) (lines without loans: the partition at 0)."""
     first_loan = f"COALESCE((SELECT MIN(fl.id) FROM {LOAN} fl WHERE fl.line_id = cl.id), 0)"
@@ -227,8 +235,8 @@ def _add_customer_facts(facts: dict[int, LineFacts], in_scope: str, today: dt.da
         by_customer.setdefault(line.customer_id, []).append(line)
         others = [dpd for pk, dpd in overdue.get(line.customer_id, []) if pk != line.pk]
         line.other_line_max_dpd = max(others, default=0)
-    now = timezone.now()
-    in_force = Q(removed_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    close = close_of_business_day(today)
+    in_force = Q(removed_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=close))
     matches = (
         Q(kind=BlacklistEntry.Kind.ID, value_hash=OuterRef("id_number_index"))
         | Q(kind=BlacklistEntry.Kind.PHONE, value_hash=OuterRef("phone_index"))

@@ -51,7 +51,7 @@ from .actions import (  # re-exported: the API and pages decide actions through 
     approve_action,
     reject_action,
 )
-from .features import LineFacts, gather_facts, partition_scope, pk_scope
+from .features import LineFacts, close_of_business_day, gather_facts, partition_scope, pk_scope
 from .scoring import BehaviourInputs, behaviour_score, utilisation_bp
 from .signals import (
     id_expiry_state,
@@ -457,11 +457,12 @@ def _lines_of_customers(customer_ids: set[str]) -> list[tuple[int, str]]:
     return found
 
 
-def _blacklisted_customers() -> set[str]:
-    """Customers matching a blacklist entry in force: from the (few) entries to customers
-    through the blind-index columns, the same match as risk.services.blacklisted_kinds."""
-    now = timezone.now()
-    entries = BlacklistEntry.objects.filter(removed_at__isnull=True).exclude(expires_at__lte=now)
+def _blacklisted_customers(today: dt.date) -> set[str]:
+    """Customers matching a blacklist entry in force at the close of business date ``today``:
+    from the (few) entries to customers through the blind-index columns, the same match as
+    risk.services.blacklisted_kinds."""
+    close = close_of_business_day(today)
+    entries = BlacklistEntry.objects.filter(removed_at__isnull=True).exclude(expires_at__lte=close)
     found: set[str] = set()
     for kind, column in (
         (BlacklistEntry.Kind.ID, "id_number_index"),
@@ -495,7 +496,7 @@ def triggered_lines(today: dt.date, thresholds, *, only: set[int] | None = None)
         for pk, customer_id in _lines_of_customers(set(overdue_lines))
         if overdue_lines[customer_id] - {pk}
     }
-    blacklisted = {pk for pk, _customer in _lines_of_customers(_blacklisted_customers())}
+    blacklisted = {pk for pk, _customer in _lines_of_customers(_blacklisted_customers(today))}
     horizon = today + dt.timedelta(days=thresholds["id_expiry_days"])
     expiring_customers = set(
         Customer.objects.filter(id_expiry__lte=horizon)

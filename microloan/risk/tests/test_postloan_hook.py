@@ -2,6 +2,8 @@
 and each trigger (overdue on another line, a new blacklist hit, an ID expiring)."""
 
 import datetime as dt
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django_tasks_db.models import DBTaskResult
@@ -221,3 +223,22 @@ def test_queued_actions_are_applied_by_a_task_queued_on_commit(
     assert apply_queued_actions() == 1
     assert EarlyWarningAction.objects.get(pk=action.pk).status == "skipped"
     assert line2.status == "active"
+
+
+def test_a_blacklist_entry_counts_by_the_business_date_not_the_wall_clock(version):
+    # The entry runs out an hour after business day 2026-03-10 closes: the checks of that day
+    # see it in force, whatever the wall clock says while end of day runs.
+    data = customer_data()
+    customer = make_customer(**data)
+    line = open_line(version, customer.public_id)
+    draw(line)
+    walk_to(dt.date(2026, 3, 10))
+    entry = risk_services.add_blacklist_entry(
+        actor=EOD_ACTOR, kind="phone", value=data["phone"], source="manual", reason="fraud ring"
+    )
+    expires = dt.datetime(2026, 3, 11, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    type(entry).objects.filter(pk=entry.pk).update(expires_at=expires)
+    late_clock = expires + dt.timedelta(days=300)
+    with mock.patch("django.utils.timezone.now", return_value=late_clock):
+        assert run_hook() == 1
+    assert PostLoanCheck.objects.get(line=line).blacklist_hit
