@@ -9,7 +9,6 @@ order table refuses the same request twice even past the idempotency layer.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
 from django.http import HttpRequest
@@ -18,6 +17,7 @@ from ninja.responses import Status
 
 from microloan.api.auth import borrower_auth, staff_auth
 from microloan.api.idempotency import KEY_HEADER, idempotent
+from microloan.kernel.input_types import ApiDate, PageNumber, PageSize
 
 from .schemas import (
     BreakOut,
@@ -47,17 +47,17 @@ class OrderFilters(Schema):
     kind: str | None = None
     customer_id: str | None = None
     loan_id: str | None = None
-    business_date: dt.date | None = None
-    page: int = 1
-    page_size: int = 50
+    business_date: ApiDate | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class BreakFilters(Schema):
     status: str | None = "open"
     kind: str | None = None
-    business_date: dt.date | None = None
-    page: int = 1
-    page_size: int = 50
+    business_date: ApiDate | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 def _detail(order, events) -> dict:
@@ -80,7 +80,7 @@ def bank_callback(request: HttpRequest, channel: str):
 
 
 @router.get("/me/orders", auth=borrower_auth, response=OrderPage)
-def my_orders(request, status: str | None = None, page: int = 1, page_size: int = 50):
+def my_orders(request, status: str | None = None, page: PageNumber = 1, page_size: PageSize = 50):
     found = queries.list_orders(actor=request.auth, status=status, page=page, page_size=page_size)
     return page_of(found, OrderOut.of)
 
