@@ -21,7 +21,7 @@ from microloan.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_OPERATION = 4
+EXAMPLES_PER_OPERATION = 3
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 

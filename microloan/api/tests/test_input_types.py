@@ -113,3 +113,81 @@ def test_api_date_reads_iso_text_in_range():
     adapter = TypeAdapter(input_types.ApiDate)
     assert adapter.validate_python("2199-12-31") == dt.date(2199, 12, 31)
     assert adapter.validate_python(dt.date(1900, 1, 1)) == dt.date(1900, 1, 1)
+
+
+# --- through HTTP: the refusal names the field and nothing is stored -------------------------
+
+
+@pytest.fixture
+def superuser_headers():
+    from microloan.accounts.testing import bearer, make_staff, make_staff_token
+
+    return bearer(make_staff_token(make_staff(is_superuser=True)))
+
+
+def _post(client, url, payload, headers):
+    return client.post(
+        url, payload, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-strict", **headers
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("term_months", ["12", True, 12.0, "١٢"])
+def test_a_drawdown_term_must_be_a_json_integer(client, term_months):
+    from microloan.accounts.testing import bearer, make_borrower_token
+
+    payload = {
+        "line_id": "line_x",
+        "amount": "1000.00",
+        "term_months": term_months,
+        "method": "bullet",
+    }
+    headers = bearer(make_borrower_token("cust_strict"))
+    response = _post(client, "/api/v1/lending/me/drawdowns", payload, headers)
+    assert response.status_code == 422, response.content
+    assert "term_months" in response.json()["fields"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("flag", [1, 0, "true", "yes"])
+def test_a_strategy_switch_must_be_a_json_boolean(client, superuser_headers, flag):
+    response = client.patch(
+        "/api/v1/collections/strategies/M1",
+        {"sms": flag},
+        content_type="application/json",
+        **superuser_headers,
+    )
+    assert response.status_code == 422, response.content
+    assert "sms" in response.json()["fields"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("limit", "1,000.00", "invalid_amount"),
+        ("limit", "１０００.００", "invalid_amount"),
+        ("limit", " 1000.00", "invalid_amount"),
+        ("limit", "-1000.00", "invalid_amount"),
+        ("daily_rate", "0.000500001", "invalid_rate"),
+        ("daily_rate", "٠.٠٠٠٥", "invalid_rate"),
+        ("opened_on", 0, "validation_failed"),
+    ],
+)
+def test_line_opening_refuses_what_could_mean_two_things(
+    client, superuser_headers, field, value, code
+):
+    from microloan.lending.models import CreditLine
+
+    payload = {
+        "customer_id": "cust_strict",
+        "product_version_id": "pv_strict",
+        "limit": "1000.00",
+        "daily_rate": "0.0005",
+        field: value,
+    }
+    response = _post(client, "/api/v1/lending/lines", payload, superuser_headers)
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == code
+    assert field in response.json()["fields"]
+    assert not CreditLine.objects.exists()
