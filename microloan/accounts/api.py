@@ -24,6 +24,7 @@ from microloan.api.middleware import client_ip
 from microloan.api.schemas import ErrorOut
 from microloan.kernel.actors import Actor
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.input_types import BodyInt
 
 from .models import StaffUser
 from .services import (
@@ -44,7 +45,7 @@ class TokenCreateIn(Schema):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=256)
     name: str = Field(min_length=1, max_length=TOKEN_NAME_MAX_LENGTH, description="what it is for")
-    expires_in_days: int = Field(90, ge=1, le=365)
+    expires_in_days: BodyInt = Field(90, ge=1, le=365)
 
 
 class TokenOut(Schema):

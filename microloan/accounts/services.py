@@ -14,14 +14,20 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
 from microloan.kernel.actors import Actor
-from microloan.kernel.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
+from microloan.kernel.errors import (
+    DomainError,
+    NotAuthenticated,
+    NotFound,
+    ValidationFailed,
+    is_database_busy,
+)
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 
 from .lockout import lockout_seconds
@@ -245,7 +251,13 @@ def resolve_staff_token(raw: str) -> Actor | None:
 
 def _touch(model, token, now: dt.datetime) -> None:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        model.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Recording use is informational: a busy database must not fail the request it rides on.
+        try:
+            with transaction.atomic():
+                model.objects.filter(pk=token.pk).update(last_used_at=now)
+        except OperationalError as exc:
+            if not is_database_busy(exc):
+                raise
 
 
 # --- borrower tokens -------------------------------------------------------------------------

@@ -5,6 +5,10 @@
 is always ``internal_error`` in this shape, logged with its traceback, DEBUG or not: API clients
 never get an HTML page.
 
+A database that is busy (SQLite's write lock held past the busy timeout, a PostgreSQL lock
+timeout, serialization failure or deadlock) is ``503 database_busy`` with ``Retry-After``: the
+same request can succeed a moment later, and the idempotency layer keeps no reply for it.
+
 Input the server refused to read (malformed JSON, wrong content type, failed validation, too
 large) marks the request so the idempotency layer does not keep a reply for it: the caller may
 fix the body and retry with the same key.
@@ -19,11 +23,12 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
-from microloan.kernel.errors import DomainError, ValidationFailed
+from microloan.kernel.errors import DatabaseBusy, DomainError, ValidationFailed, is_database_busy
 
 logger = logging.getLogger("microloan.api")
 
@@ -45,6 +50,12 @@ class UnsupportedMediaType(RequestRejected):
     code = "unsupported_media_type"
     status = 415
     default_message = _("The request body must be JSON (Content-Type: application/json).")
+
+
+class MalformedMultipart(RequestRejected):
+    code = "malformed_multipart"
+    status = 400
+    default_message = _("The multipart body could not be read (is its boundary missing?).")
 
 
 class PayloadTooLarge(RequestRejected):
@@ -137,7 +148,15 @@ def handle_request_too_big(request: HttpRequest, exc: RequestDataTooBig) -> Http
     return handle_domain_error(request, PayloadTooLarge())
 
 
+def handle_multipart_error(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # Django could not split a multipart body (no boundary…) that a route asked to read.
+    return handle_domain_error(request, MalformedMultipart())
+
+
 def handle_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if is_database_busy(exc):
+        logger.warning("database busy on %s %s: %s", request.method, request.path, exc)
+        return handle_domain_error(request, DatabaseBusy())
     logger.error("internal error on %s %s", request.method, request.path, exc_info=exc)
     return internal_error_response()
 
@@ -149,6 +168,7 @@ EXCEPTION_HANDLERS = [
     (HttpError, handle_http_error),
     (Http404, handle_not_found),
     (RequestDataTooBig, handle_request_too_big),
+    (MultiPartParserError, handle_multipart_error),
 ]
 
 

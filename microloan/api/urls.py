@@ -4,17 +4,14 @@ what ninja or Django would answer on their own: 405 (ninja's is an empty body), 
 
 from __future__ import annotations
 
-import logging
 from functools import wraps
 
 from django.http import Http404, HttpResponseNotAllowed
 from django.urls import URLPattern, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from .errors import internal_error_response, method_not_allowed_response, not_found_response
+from .errors import handle_unexpected, method_not_allowed_response, not_found_response
 from .root import api
-
-logger = logging.getLogger("microloan.api")
 
 
 def _json_errors(view):
@@ -24,9 +21,8 @@ def _json_errors(view):
             response = view(request, *args, **kwargs)
         except Http404:  # ninja's root view (/api/v1/) raises it to say "nothing here"
             return not_found_response()
-        except Exception:
-            logger.exception("internal error on %s %s", request.method, request.path)
-            return internal_error_response()
+        except Exception as exc:
+            return handle_unexpected(request, exc)
         if isinstance(response, HttpResponseNotAllowed):
             return method_not_allowed_response(response["Allow"])
         return response

@@ -7,9 +7,11 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from microloan.api.auth import staff_auth
+from microloan.api.pagination import BoundedPageNumberPagination
+from microloan.kernel.input_types import ApiDate
 
 from .services import VIEW_PERMISSION, list_audit_records, verify_audit_chain
 
@@ -23,8 +25,8 @@ class AuditRecordFilters(Schema):
     action: str | None = Field(
         None, max_length=100, description='"loan" matches every loan.* action'
     )
-    date_from: dt.date | None = Field(None, description="first local day, inclusive")
-    date_to: dt.date | None = Field(None, description="last local day, inclusive")
+    date_from: ApiDate | None = Field(None, description="first local day, inclusive")
+    date_to: ApiDate | None = Field(None, description="last local day, inclusive")
 
 
 class AuditRecordOut(Schema):
@@ -63,7 +65,7 @@ class ChainVerificationOut(Schema):
 
 
 @router.get("/records", auth=staff_auth(VIEW_PERMISSION), response=list[AuditRecordOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPageNumberPagination, page_size=50)
 def list_records(request, filters: Query[AuditRecordFilters]):
     return list_audit_records(actor=request.auth, **filters.dict())
 

@@ -18,6 +18,7 @@ from pydantic import ConfigDict
 from microloan.api.auth import staff_auth
 from microloan.api.idempotency import idempotent
 from microloan.kernel.errors import ValidationFailed
+from microloan.kernel.input_types import ApiDate, BodyInt, QueryInt
 
 from .models import EodCheckpoint, EodRun
 from .services import PERM_RUN, PERM_VIEW, get_run, list_runs, run_checkpoints, run_eod
@@ -87,12 +88,12 @@ class RunIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     # Optional guard: refused with 409 unless it is the current business date.
-    business_date: dt.date | None = None
-    partitions: int | None = Field(None, ge=1, le=1024)
+    business_date: ApiDate | None = None
+    partitions: BodyInt | None = Field(None, ge=1, le=1024)
 
 
 @router.get("/runs", auth=staff_auth(PERM_VIEW), response=list[RunOut])
-def list_eod_runs(request, limit: int = 50):
+def list_eod_runs(request, limit: QueryInt = 50):
     if not 1 <= limit <= MAX_LIST_LIMIT:
         raise ValidationFailed(
             code="invalid_limit", fields={"limit": _("Give a number from 1 to 500.")}

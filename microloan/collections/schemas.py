@@ -9,6 +9,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from microloan.kernel.input_types import ApiDate, BodyBool, BodyInt, PageNumber, PageSize
 from microloan.kernel.money import to_yuan_str
 from microloan.lending.services.queries import Page
 
@@ -43,8 +44,8 @@ class ContactIn(Input):
 
 
 class PromiseIn(Input):
-    amount: int = Field(gt=0, description="Fen.")
-    due_date: dt.date
+    amount: BodyInt = Field(gt=0, description="Fen.")
+    due_date: ApiDate
 
 
 class CauseIn(Input):
@@ -56,19 +57,19 @@ class AssignIn(Input):
 
 
 class RestructureIn(Input):
-    term_months: int = Field(ge=1, le=60)
+    term_months: BodyInt = Field(ge=1, le=60)
     method: Method
     daily_rate: str | None = Field(None, max_length=20)
     reason: str = Field(min_length=1, max_length=1000)
 
 
 class StrategyIn(Input):
-    sms: bool | None = None
-    push: bool | None = None
-    calls: bool | None = None
+    sms: BodyBool | None = None
+    push: BodyBool | None = None
+    calls: BodyBool | None = None
     team: Team | None = None
-    outsource: bool | None = None
-    version: int | None = None
+    outsource: BodyBool | None = None
+    version: BodyInt | None = None
 
 
 def money(amount: int) -> dict[str, Any]:
@@ -243,8 +244,8 @@ class CaseDetailOut(Schema):
 
 
 class CollectorIn(Input):
-    senior: bool | None = None
-    accepts_cases: bool | None = None
+    senior: BodyBool | None = None
+    accepts_cases: BodyBool | None = None
 
 
 class CollectorOut(Schema):
@@ -314,8 +315,8 @@ class StatsOut(Schema):
 
 
 class StatsFilters(Schema):
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: ApiDate | None = None
+    date_to: ApiDate | None = None
 
 
 class CaseFilters(Schema):
@@ -323,5 +324,5 @@ class CaseFilters(Schema):
     collector: str | None = None
     status: str | None = "open"
     cause: str | None = None
-    page: int = 1
-    page_size: int = 50
+    page: PageNumber = 1
+    page_size: PageSize = 50

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from microloan.kernel.input_types import ApiDate, BodyBool, PageNumber, PageSize
 from microloan.kernel.money import to_yuan_str
 from microloan.kernel.rounding import format_percent
 
@@ -39,7 +40,7 @@ class TemplateIn(Input):
     title: str = Field(max_length=200)
     body: str = Field(max_length=50_000)
     note: str = Field("", max_length=500)
-    activate: bool = False
+    activate: BodyBool = False
 
 
 class ContractFilters(Schema):
@@ -48,10 +49,10 @@ class ContractFilters(Schema):
     line_id: str | None = Field(None, max_length=60)
     kind: KindIn | None = None
     state: StateIn | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    page: int = 1
-    page_size: int = 50
+    date_from: ApiDate | None = None
+    date_to: ApiDate | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class ContractOut(Schema):

@@ -33,6 +33,7 @@ from microloan.api.idempotency import idempotent
 from microloan.api.middleware import client_ip
 from microloan.api.schemas import ErrorOut
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.input_types import BodyInt, PageNumber, PageSize
 from microloan.kernel.services import get_business_date
 
 from . import services
@@ -90,7 +91,7 @@ class RegisterIn(Schema):
     bank_name: str = Field("", max_length=BANK_NAME_MAX_LENGTH)
     address: str = Field("", max_length=ADDRESS_MAX_LENGTH)
     employer: str = Field("", max_length=EMPLOYER_MAX_LENGTH)
-    years_employed: int | None = None
+    years_employed: BodyInt | None = None
     monthly_income: str = Field("", max_length=20, description="yuan, e.g. '8000.00'")
     education: str = Field(
         "",
@@ -124,7 +125,7 @@ class CustomerUpdateIn(Schema):
     bank_name: str | None = Field(None, max_length=BANK_NAME_MAX_LENGTH)
     address: str | None = Field(None, max_length=ADDRESS_MAX_LENGTH)
     employer: str | None = Field(None, max_length=EMPLOYER_MAX_LENGTH)
-    years_employed: int | None = None
+    years_employed: BodyInt | None = None
     monthly_income: str | None = Field(None, max_length=20)
     education: str | None = Field(None, max_length=32)
     marital_status: str | None = Field(None, max_length=16)
@@ -194,8 +195,8 @@ class CustomerFilters(Schema):
     phone: str = Field("", max_length=_SHORT, description="exact match")
     card_number: str = Field("", max_length=_SHORT, description="exact match")
     channel: str = Field("", max_length=32)
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=200)
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class RevealIn(Schema):
@@ -217,8 +218,8 @@ class AccessFilters(Schema):
 
     customer_id: str = Field("", max_length=PUBLIC_ID_MAX_LENGTH)
     actor_id: str = Field("", max_length=150)
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=200)
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class AccessOut(Schema):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import OperationalError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -85,3 +86,25 @@ class BusinessRuleViolation(DomainError):
     code = "business_rule_violation"
     status = 422
     default_message = _("A business rule refuses this request.")
+
+
+class DatabaseBusy(DomainError):
+    code = "database_busy"
+    status = 503
+    retry_after = 1
+    default_message = _("The service is busy. Try again in a moment.")
+
+
+# PostgreSQL: lock_not_available (lock_timeout, NOWAIT), serialization_failure, deadlock_detected
+_BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
+_BUSY_SQLITE_MESSAGES = ("database is locked", "database table is locked")
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database was busy, not broken: retrying later can succeed."""
+    if not isinstance(exc, OperationalError):
+        return False
+    if getattr(exc.__cause__, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    message = str(exc).lower()
+    return any(text in message for text in _BUSY_SQLITE_MESSAGES)

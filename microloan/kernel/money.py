@@ -1,7 +1,11 @@
 """Money as an integer number of fen (1/100 CNY). Never a float.
 
-``parse_yuan`` turns user text into fen and ``format_yuan`` turns fen into display text;
-``parse_yuan(format_yuan(x)) == x`` for every int ``x``.
+``parse_yuan`` reads the one form the API takes, ``"1234.56"``: ASCII digits and at most two
+decimals, nothing else (no sign, grouping, currency symbol, spaces or other scripts' digits:
+Python's ``int()`` and ``Decimal()`` would read "１２" or "١٢" as 12, and the caller would not
+know what was stored). ``parse_yuan_display`` also reads what people type and what
+``format_yuan`` shows ("¥1,234.56", "-0.05"), for the back-office forms.
+``parse_yuan(to_yuan_str(x)) == x`` and ``parse_yuan_display(format_yuan(x)) == x`` for every int.
 """
 
 from __future__ import annotations
@@ -14,15 +18,17 @@ from .errors import ValidationFailed
 
 FEN_PER_YUAN = 100
 
+_PLAIN = re.compile(r"(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]{1,2}))?", re.ASCII)
 # Optional sign, optional ¥, digits with optional thousands groups, up to two decimals.
-_AMOUNT = re.compile(
-    r"""^(?P<sign>[-+]?)
+_DISPLAY = re.compile(
+    r"""(?P<sign>[-+]?)
         [¥￥]?
-        (?P<int>\d{1,3}(?:,\d{3})+|\d+)
-        (?:\.(?P<frac>\d{1,2}))?$""",
-    re.VERBOSE,
+        (?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)
+        (?:\.(?P<frac>[0-9]{1,2}))?""",
+    re.VERBOSE | re.ASCII,
 )
 _MAX_FEN = 10**17  # fits a signed 64-bit column with room for sums
+_MAX_TEXT = 40
 
 
 class MoneyFormatError(ValidationFailed):
@@ -30,31 +36,37 @@ class MoneyFormatError(ValidationFailed):
     default_message = _("Amount must be yuan with at most two decimals, e.g. 1234.56.")
 
 
-def parse_yuan(text: str | int, *, field: str = "amount") -> int:
-    """Parse ``"1234.56"``, ``"1,234.56"``, ``"¥1,234.56"`` or ``"-0.01"`` into fen.
+def parse_yuan(text: str, *, field: str = "amount") -> int:
+    """Parse ``"1234.56"`` (ASCII digits, optional one or two decimals) into fen."""
+    return _parse(_PLAIN, _checked_text(text, field), field)
 
-    An ``int`` is taken as whole yuan. Floats are refused: they cannot hold fen exactly.
-    """
-    if isinstance(text, bool | float):
-        raise MoneyFormatError(fields={field: _("Send the amount as a string, not a float.")})
-    if isinstance(text, int):
-        fen = text * FEN_PER_YUAN
-    elif isinstance(text, str):
-        match = _AMOUNT.match(text.strip())
-        if not match:
-            raise MoneyFormatError(
-                fields={
-                    field: _("'%(value)s' is not an amount in yuan with at most two decimals.")
-                    % {"value": text[:40]}
-                }
-            )
-        whole = int(match["int"].replace(",", ""))
-        frac = int((match["frac"] or "").ljust(2, "0"))
-        fen = whole * FEN_PER_YUAN + frac
-        if match["sign"] == "-":
-            fen = -fen
-    else:
-        raise MoneyFormatError(fields={field: _("Amount must be a string such as 1234.56.")})
+
+def parse_yuan_display(text: str, *, field: str = "amount") -> int:
+    """Parse typed or displayed yuan (``"¥1,234.56"``, ``" -0.05 "``) into fen."""
+    return _parse(_DISPLAY, _checked_text(text, field).strip(" "), field)
+
+
+def _checked_text(text: object, field: str) -> str:
+    if isinstance(text, str):
+        return text
+    if isinstance(text, bool | float | int):
+        raise MoneyFormatError(fields={field: _("Send the amount as a string such as 1234.56.")})
+    raise MoneyFormatError(fields={field: _("Amount must be a string such as 1234.56.")})
+
+
+def _parse(pattern: re.Pattern[str], text: str, field: str) -> int:
+    match = pattern.fullmatch(text) if len(text) <= _MAX_TEXT else None
+    if not match:
+        raise MoneyFormatError(
+            fields={
+                field: _("'%(value)s' is not an amount in yuan with at most two decimals.")
+                % {"value": text[:_MAX_TEXT]}
+            }
+        )
+    whole = int(match["int"].replace(",", ""))
+    fen = whole * FEN_PER_YUAN + int((match["frac"] or "").ljust(2, "0"))
+    if match.groupdict().get("sign") == "-":
+        fen = -fen
     if abs(fen) >= _MAX_FEN:
         raise MoneyFormatError(fields={field: _("Amount is too large.")})
     return fen

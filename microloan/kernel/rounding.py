@@ -6,7 +6,8 @@ relies on Python's default banker's rounding.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
@@ -31,21 +32,37 @@ def round_fen(value: Decimal, mode: str = DEFAULT_ROUNDING) -> int:
     return int(value.quantize(_ONE, rounding=rounding))
 
 
-def parse_rate(text: str | Decimal, *, field: str = "rate") -> Decimal:
-    """Parse a rate given as a decimal fraction string (``"0.0005"`` = 0.05 % a day)."""
-    if isinstance(text, float | bool):
+# Rates are stored with 8 decimals (DecimalField(max_digits=12, decimal_places=8)).
+RATE_PLACES = 8
+_RATE = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
+
+
+def parse_rate(text: str | Decimal, *, field: str = "rate", places: int = RATE_PLACES) -> Decimal:
+    """Parse a rate given as a decimal fraction string (``"0.0005"`` = 0.05 % a day).
+
+    ASCII digits with an optional decimal point only, and no more decimals than are stored:
+    a rate that would be cut on saving is refused, so what the reply echoes is what was kept.
+    """
+    if isinstance(text, Decimal):
+        text = format(text, "f")
+    if not isinstance(text, str):
         raise ValidationFailed(
             code="invalid_rate", fields={field: _("Send the rate as a decimal string.")}
         )
-    try:
-        rate = Decimal(str(text).strip())
-    except (InvalidOperation, ValueError):
+    if len(text) > 40 or not _RATE.fullmatch(text):
         raise ValidationFailed(
-            code="invalid_rate", fields={field: _("Rate must be a decimal number.")}
-        ) from None
-    if not rate.is_finite() or rate < 0 or rate >= 1:
+            code="invalid_rate",
+            fields={field: _("Rate must be a decimal number such as 0.0005.")},
+        )
+    rate = Decimal(text)
+    if rate >= 1:
         raise ValidationFailed(
             code="invalid_rate", fields={field: _("Rate must be at least 0 and below 1.")}
+        )
+    if -rate.normalize().as_tuple().exponent > places:
+        raise ValidationFailed(
+            code="invalid_rate",
+            fields={field: _("At most %(places)s decimals.") % {"places": places}},
         )
     return rate
 

@@ -6,13 +6,12 @@ Reads need ``ledger.view_journalentry``; posting a manual entry or a reversal ne
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ninja import Query, Router
 from ninja.responses import Status
 
 from microloan.api.auth import staff_auth
 from microloan.api.idempotency import idempotent
+from microloan.kernel.input_types import ApiDate
 from microloan.kernel.services import get_business_date
 
 from . import services
@@ -40,7 +39,7 @@ def list_accounts(request):
 
 
 @router.get("/trial-balance", auth=staff_auth(VIEW), response=TrialBalanceOut)
-def trial_balance(request, as_of: dt.date | None = None):
+def trial_balance(request, as_of: ApiDate | None = None):
     return TrialBalanceOut.of(services.trial_balance(as_of=as_of))
 
 

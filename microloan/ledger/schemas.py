@@ -7,12 +7,13 @@ import datetime as dt
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from microloan.kernel.input_types import ApiDate, PageNumber, PageSize
 from microloan.kernel.money import parse_yuan, to_yuan_str
 
 from .accounts import ACCOUNT_CODE_MAX_LENGTH
 from .domain import DESCRIPTION_MAX_LENGTH, REF_MAX_LENGTH, LineDraft
 from .models import Account, JournalEntry, JournalLine
-from .reports import MAX_PAGE_SIZE, AccountStatement, EntryPage, StatementLine, TrialBalance
+from .reports import AccountStatement, EntryPage, StatementLine, TrialBalance
 
 MONEY_MAX_LENGTH = 24
 MAX_MANUAL_LINES = 100
@@ -23,7 +24,7 @@ class Input(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class LineIn(Input):
+class JournalLineIn(Input):
     account: str = Field(min_length=1, max_length=ACCOUNT_CODE_MAX_LENGTH)
     debit: str = Field("0.00", max_length=MONEY_MAX_LENGTH, description=_MONEY_HELP)
     credit: str = Field("0.00", max_length=MONEY_MAX_LENGTH, description=_MONEY_HELP)
@@ -42,35 +43,35 @@ class LineIn(Input):
 
 
 class ManualEntryIn(Input):
-    business_date: dt.date | None = Field(None, description="Today's business date if omitted.")
+    business_date: ApiDate | None = Field(None, description="Today's business date if omitted.")
     description: str = Field(min_length=1, max_length=DESCRIPTION_MAX_LENGTH)
     loan_id: str | None = Field(None, min_length=1, max_length=REF_MAX_LENGTH)
     product_code: str | None = Field(None, min_length=1, max_length=REF_MAX_LENGTH)
-    lines: list[LineIn] = Field(min_length=2, max_length=MAX_MANUAL_LINES)
+    lines: list[JournalLineIn] = Field(min_length=2, max_length=MAX_MANUAL_LINES)
 
 
 class ReverseIn(Input):
     reason: str = Field(min_length=1, max_length=DESCRIPTION_MAX_LENGTH)
-    business_date: dt.date | None = Field(None, description="Today's business date if omitted.")
+    business_date: ApiDate | None = Field(None, description="Today's business date if omitted.")
 
 
 class EntryFilters(Schema):
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: ApiDate | None = None
+    date_to: ApiDate | None = None
     entry_type: str | None = Field(None, max_length=24)
     loan_id: str | None = Field(None, max_length=REF_MAX_LENGTH)
     product_code: str | None = Field(None, max_length=REF_MAX_LENGTH)
     account: str | None = Field(None, max_length=ACCOUNT_CODE_MAX_LENGTH)
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class StatementFilters(Schema):
-    date_from: dt.date
-    date_to: dt.date
+    date_from: ApiDate
+    date_to: ApiDate
     loan_id: str | None = Field(None, max_length=REF_MAX_LENGTH)
-    page: int = Field(1, ge=1)
-    page_size: int = Field(100, ge=1, le=MAX_PAGE_SIZE)
+    page: PageNumber = 1
+    page_size: PageSize = 100
 
 
 class AccountOut(Schema):
@@ -89,7 +90,7 @@ class AccountOut(Schema):
         }
 
 
-class LineOut(Schema):
+class JournalLineOut(Schema):
     account: str
     account_name: str
     debit: str
@@ -122,7 +123,7 @@ class EntryOut(Schema):
     total: str
     created_at: dt.datetime
     created_by: str
-    lines: list[LineOut]
+    lines: list[JournalLineOut]
 
     @staticmethod
     def of(entry: JournalEntry) -> dict:
@@ -141,7 +142,7 @@ class EntryOut(Schema):
             "total": to_yuan_str(sum(line.debit for line in lines)),
             "created_at": entry.created_at,
             "created_by": entry.created_by,
-            "lines": [LineOut.of(line) for line in lines],
+            "lines": [JournalLineOut.of(line) for line in lines],
         }
 
 

@@ -11,20 +11,18 @@ bank received through ``/loans/{id}/manual-postings`` (bank reference, maker-che
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from microloan.api.auth import borrower_auth, staff_auth
 from microloan.api.idempotency import idempotent
+from microloan.kernel.input_types import ApiDate, PageNumber, PageSize, QueryInt
 from microloan.kernel.money import parse_yuan
 from microloan.kernel.rounding import parse_rate
 from microloan.kernel.services import get_business_date
 
 from .models import MakerCheckerRequest
 from .schemas import (
-    DecisionIn,
     DrawdownIn,
     LimitChangeIn,
     LineIn,
@@ -37,6 +35,7 @@ from .schemas import (
     QuoteOut,
     ReasonIn,
     ReconciliationOut,
+    RequestDecisionIn,
     RequestOut,
     RequestPage,
     RestructureIn,
@@ -72,24 +71,24 @@ class LoanFilters(Schema):
     customer_id: str | None = None
     product: str | None = None
     category: str | None = None
-    dpd_min: int | None = None
-    dpd_max: int | None = None
-    page: int = 1
-    page_size: int = 50
+    dpd_min: QueryInt | None = None
+    dpd_max: QueryInt | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class LineFilters(Schema):
     customer_id: str | None = None
     status: str | None = None
-    page: int = 1
-    page_size: int = 50
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class RequestFilters(Schema):
     status: str | None = "pending"
     kind: str | None = None
-    page: int = 1
-    page_size: int = 50
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 def _loan_reply(loan_id: str, actor) -> dict:
@@ -162,7 +161,7 @@ def propose_limit_change(request, line_id: str, payload: LimitChangeIn):
     response=RequestOut,
 )
 @idempotent
-def approve_limit_change(request, request_id: str, payload: DecisionIn):
+def approve_limit_change(request, request_id: str, payload: RequestDecisionIn):
     decided = requests.approve_request(
         actor=request.auth,
         request_id=request_id,
@@ -177,7 +176,7 @@ def approve_limit_change(request, request_id: str, payload: DecisionIn):
     auth=staff_auth("lending.approve_creditline_limit"),
     response=RequestOut,
 )
-def reject_limit_change(request, request_id: str, payload: DecisionIn):
+def reject_limit_change(request, request_id: str, payload: RequestDecisionIn):
     decided = requests.reject_request(
         actor=request.auth,
         request_id=request_id,
@@ -222,7 +221,7 @@ def loan_transactions(request, loan_id: str):
 
 
 @router.get("/loans/{loan_id}/payoff-quote", auth=staff_auth(VIEW_LOAN), response=QuoteOut)
-def loan_payoff_quote(request, loan_id: str, date: dt.date | None = None):
+def loan_payoff_quote(request, loan_id: str, date: ApiDate | None = None):
     loan = queries.loan_detail(actor=request.auth, loan_id=loan_id)
     quote = quotes.payoff_quote(
         actor=request.auth, loan_id=loan_id, business_date=date or get_business_date()
@@ -289,7 +288,7 @@ def list_requests(request, filters: Query[RequestFilters]):
 
 @router.post("/requests/{request_id}/approve", auth=staff_auth(DECIDE), response=RequestOut)
 @idempotent
-def approve_request(request, request_id: str, payload: DecisionIn):
+def approve_request(request, request_id: str, payload: RequestDecisionIn):
     # The kind's own approval permission is checked by the service once the request is found.
     decided = requests.approve_request(
         actor=request.auth, request_id=request_id, note=payload.reason
@@ -298,7 +297,7 @@ def approve_request(request, request_id: str, payload: DecisionIn):
 
 
 @router.post("/requests/{request_id}/reject", auth=staff_auth(DECIDE), response=RequestOut)
-def reject_request(request, request_id: str, payload: DecisionIn):
+def reject_request(request, request_id: str, payload: RequestDecisionIn):
     decided = requests.reject_request(
         actor=request.auth, request_id=request_id, note=payload.reason
     )
@@ -306,7 +305,7 @@ def reject_request(request, request_id: str, payload: DecisionIn):
 
 
 @router.get("/reconciliation", auth=staff_auth(VIEW_LOAN), response=ReconciliationOut)
-def reconciliation(request, date: dt.date | None = None):
+def reconciliation(request, date: ApiDate | None = None):
     return reconcile.reconcile(business_date=date).as_reply()
 
 
@@ -314,13 +313,13 @@ def reconciliation(request, date: dt.date | None = None):
 
 
 @router.get("/me/lines", auth=borrower_auth, response=LinePage)
-def my_lines(request, page: int = 1, page_size: int = 50):
+def my_lines(request, page: PageNumber = 1, page_size: PageSize = 50):
     found = queries.list_lines(actor=request.auth, page=page, page_size=page_size)
     return page_of(found, LineOut.of)
 
 
 @router.get("/me/loans", auth=borrower_auth, response=LoanPage)
-def my_loans(request, status: str | None = None, page: int = 1, page_size: int = 50):
+def my_loans(request, status: str | None = None, page: PageNumber = 1, page_size: PageSize = 50):
     found = queries.list_loans(actor=request.auth, status=status, page=page, page_size=page_size)
     return page_of(found, LoanOut.of)
 

@@ -1,7 +1,7 @@
 """Back-office forms of lending: filters and the small action forms on the line and loan pages.
 
-Money fields take yuan text and are parsed with ``parse_yuan`` into fen, so the pages accept and
-refuse exactly what the API does.
+Money fields take yuan text as people type it ("¥1,234.56") and are parsed with
+``parse_yuan_display`` into fen; other scripts' digits are refused, as in the API.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.errors import DomainError
-from microloan.kernel.money import parse_yuan
+from microloan.kernel.money import parse_yuan_display
 
 from .classification import Category
 from .models import CreditLine, Loan
@@ -31,7 +31,7 @@ class YuanField(forms.CharField):
     def clean(self, value):
         text = super().clean(value)
         try:
-            return parse_yuan(text)
+            return parse_yuan_display(text)
         except DomainError as refusal:
             raise forms.ValidationError(next(iter(refusal.fields.values()), "")) from refusal
 

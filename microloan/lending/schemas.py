@@ -10,6 +10,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from microloan.kernel.input_types import ApiDate, BodyInt
 from microloan.kernel.money import to_yuan_str
 from microloan.kernel.rounding import format_percent
 
@@ -38,14 +39,14 @@ class LineIn(Input):
     limit: str = MONEY
     daily_rate: str = Field(max_length=20, description='A decimal fraction, e.g. "0.0005".')
     grade: str = Field("", max_length=2)
-    opened_on: dt.date | None = None
+    opened_on: ApiDate | None = None
 
 
 class ReasonIn(Input):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class DecisionIn(Input):
+class RequestDecisionIn(Input):
     reason: str = Field("", max_length=1000)
 
 
@@ -64,7 +65,7 @@ class ManualPostingIn(Input):
 
 
 class RestructureIn(Input):
-    term_months: int = Field(ge=1, le=60)
+    term_months: BodyInt = Field(ge=1, le=60)
     method: Method
     daily_rate: str | None = Field(None, max_length=20)
     reason: str = Field(min_length=1, max_length=1000)
@@ -73,7 +74,7 @@ class RestructureIn(Input):
 class DrawdownIn(Input):
     line_id: str = Field(min_length=1, max_length=40)
     amount: str = MONEY
-    term_months: int = Field(ge=1, le=60)
+    term_months: BodyInt = Field(ge=1, le=60)
     method: Method
 
 

@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from microloan.api.auth import borrower_auth, staff_auth
+from microloan.kernel.input_types import ApiDate, PageNumber, PageSize
 
 from . import services
 from .models import Message, MessageTemplate
@@ -27,8 +28,8 @@ class Input(Schema):
 
 class InboxFilters(Schema):
     unread_only: bool = False
-    page: int = 1
-    page_size: int = 20
+    page: PageNumber = 1
+    page_size: PageSize = 20
 
 
 class MessageFilters(Schema):
@@ -36,10 +37,10 @@ class MessageFilters(Schema):
     status: str | None = Field(None, max_length=16)
     channel: str | None = Field(None, max_length=8)
     template: str | None = Field(None, max_length=64)
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    page: int = 1
-    page_size: int = 50
+    date_from: ApiDate | None = None
+    date_to: ApiDate | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class InboxItemOut(Schema):
@@ -118,7 +119,7 @@ class MessagePage(Schema):
     page_size: int
 
 
-class TemplateOut(Schema):
+class MessageTemplateOut(Schema):
     code: str
     description: str
     variables: dict[str, str]
@@ -149,7 +150,7 @@ class TemplateOut(Schema):
         }
 
 
-class TemplateIn(Input):
+class MessageTemplateIn(Input):
     """The texts to change; fields left out keep their text."""
 
     subject_zh: str | None = Field(None, max_length=200)
@@ -211,17 +212,25 @@ def cancel_message(request, message_id: str):
 # --- staff: templates ----------------------------------------------------------------------------
 
 
-@router.get("/templates", auth=staff_auth(services.VIEW_TEMPLATE), response=list[TemplateOut])
+@router.get(
+    "/templates", auth=staff_auth(services.VIEW_TEMPLATE), response=list[MessageTemplateOut]
+)
 def list_templates(request):
-    return [TemplateOut.of(t) for t in services.list_templates(actor=request.auth)]
+    return [MessageTemplateOut.of(t) for t in services.list_templates(actor=request.auth)]
 
 
-@router.get("/templates/{code}", auth=staff_auth(services.VIEW_TEMPLATE), response=TemplateOut)
+@router.get(
+    "/templates/{code}", auth=staff_auth(services.VIEW_TEMPLATE), response=MessageTemplateOut
+)
 def get_template(request, code: str):
-    return TemplateOut.of(services.get_template(actor=request.auth, code=code))
+    return MessageTemplateOut.of(services.get_template(actor=request.auth, code=code))
 
 
-@router.patch("/templates/{code}", auth=staff_auth(services.CHANGE_TEMPLATE), response=TemplateOut)
-def update_template(request, code: str, payload: TemplateIn):
+@router.patch(
+    "/templates/{code}", auth=staff_auth(services.CHANGE_TEMPLATE), response=MessageTemplateOut
+)
+def update_template(request, code: str, payload: MessageTemplateIn):
     changes = {name: value for name, value in payload.dict().items() if value is not None}
-    return TemplateOut.of(services.update_template(actor=request.auth, code=code, changes=changes))
+    return MessageTemplateOut.of(
+        services.update_template(actor=request.auth, code=code, changes=changes)
+    )

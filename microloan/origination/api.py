@@ -27,6 +27,7 @@ from microloan.api.schemas import ErrorOut
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import PermissionDenied
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.input_types import ApiDate, BodyInt
 
 from . import services
 from .models import REASON_MAX_LENGTH, AdmissionPolicy
@@ -65,7 +66,7 @@ REVIEWER_AUTH = [
 # --- schemas -----------------------------------------------------------------------------------
 
 
-class ConsentIn(Schema):
+class ApplicationConsentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     purpose: str = Field(max_length=40)
@@ -78,21 +79,21 @@ class ApplicationIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     product_code: str | None = Field(None, max_length=16)
-    requested_amount: int | None = Field(None, description="fen")
+    requested_amount: BodyInt | None = Field(None, description="fen")
     purpose: str | None = Field(None, max_length=20)
     name: str | None = Field(None, max_length=60)
     id_number: str | None = Field(None, max_length=30)
     phone: str | None = Field(None, max_length=30)
     bank_card_number: str | None = Field(None, max_length=30)
-    monthly_income: int | str | None = Field(None, description="fen int or yuan string")
+    monthly_income: BodyInt | str | None = Field(None, description="fen int or yuan string")
     employer: str | None = Field(None, max_length=100)
-    years_employed: int | None = None
+    years_employed: BodyInt | None = None
     education: str | None = Field(None, max_length=32)
     marital_status: str | None = Field(None, max_length=16)
     device_id: str | None = Field(None, max_length=128)
     channel: str | None = Field(None, max_length=32)
     face_token: str | None = Field(None, max_length=200)
-    consents: list[ConsentIn] = Field(default_factory=list, max_length=10)
+    consents: list[ApplicationConsentIn] = Field(default_factory=list, max_length=10)
 
 
 class StaffApplicationIn(ApplicationIn):
@@ -224,8 +225,8 @@ class SearchIn(PageIn):
     state: str = Field("", max_length=16)
     customer_id: str = Field("", max_length=PUBLIC_ID_MAX_LENGTH)
     product_code: str = Field("", max_length=16)
-    submitted_from: dt.date | None = None
-    submitted_to: dt.date | None = None
+    submitted_from: ApiDate | None = None
+    submitted_to: ApiDate | None = None
 
 
 def _page(rows, paging: PageIn, shape) -> dict[str, Any]:
@@ -239,7 +240,7 @@ def _page(rows, paging: PageIn, shape) -> dict[str, Any]:
     }
 
 
-class DecisionIn(Schema):
+class ApplicationDecisionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     outcome: str = Field(
@@ -247,9 +248,9 @@ class DecisionIn(Schema):
     )
     reason: str = Field(max_length=REASON_MAX_LENGTH)
     reason_codes: list[str] = Field(default_factory=list, max_length=10)
-    limit: int | None = Field(None, description="fen; final approval")
+    limit: BodyInt | None = Field(None, description="fen; final approval")
     daily_rate: str | None = Field(None, max_length=20, description="final approval")
-    terms_months: list[int] | None = Field(None, max_length=12)
+    terms_months: list[BodyInt] | None = Field(None, max_length=12)
     return_fields: dict[str, str] | None = Field(None, description="return: field -> problem")
 
 
@@ -482,7 +483,7 @@ def release(request, application_id: str = _ID):
     auth=REVIEWER_AUTH,
     response={200: DetailOut, **_REFUSALS},
 )
-def decide(request, payload: DecisionIn, application_id: str = _ID):
+def decide(request, payload: ApplicationDecisionIn, application_id: str = _ID):
     """Decide the claimed case's stage; 403 without that stage's role, 409 ``not_claimed``,
     422 ``same_reviewer`` if the initial reviewer tries the final review."""
     services.decide_application(actor=request.auth, application_id=application_id, **payload.dict())

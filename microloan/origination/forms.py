@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.errors import ValidationFailed
-from microloan.kernel.money import parse_yuan
+from microloan.kernel.money import parse_yuan_display
 
 from .models import ApplicationState
 
@@ -83,7 +83,7 @@ class FinalDecisionForm(forms.Form):
         if not text:
             return None
         try:
-            return parse_yuan(text, field="limit_yuan")
+            return parse_yuan_display(text, field="limit_yuan")
         except ValidationFailed as invalid:
             raise forms.ValidationError(list(invalid.fields.values())) from None
 

@@ -13,7 +13,6 @@ layer. Money is a yuan string ``"1234.56"`` both ways.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
 from django.http import HttpRequest
@@ -22,6 +21,7 @@ from ninja.responses import Status
 
 from microloan.api.auth import borrower_auth, staff_auth
 from microloan.api.idempotency import KEY_HEADER, idempotent
+from microloan.kernel.input_types import ApiDate, PageNumber, PageSize
 from microloan.kernel.money import parse_yuan
 
 from .schemas import (
@@ -56,17 +56,17 @@ class OrderFilters(Schema):
     kind: str | None = None
     customer_id: str | None = None
     loan_id: str | None = None
-    business_date: dt.date | None = None
-    page: int = 1
-    page_size: int = 50
+    business_date: ApiDate | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 class BreakFilters(Schema):
     status: str | None = "open"
     kind: str | None = None
-    business_date: dt.date | None = None
-    page: int = 1
-    page_size: int = 50
+    business_date: ApiDate | None = None
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 def _detail(order, events) -> dict:
@@ -89,7 +89,7 @@ def bank_callback(request: HttpRequest, channel: str):
 
 
 @router.get("/me/orders", auth=borrower_auth, response=OrderPage)
-def my_orders(request, status: str | None = None, page: int = 1, page_size: int = 50):
+def my_orders(request, status: str | None = None, page: PageNumber = 1, page_size: PageSize = 50):
     found = queries.list_orders(actor=request.auth, status=status, page=page, page_size=page_size)
     return page_of(found, OrderOut.of)
 

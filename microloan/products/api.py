@@ -18,6 +18,7 @@ from microloan.api.auth import staff_auth
 from microloan.api.idempotency import idempotent
 from microloan.api.schemas import ErrorOut
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.input_types import BodyInt
 
 from . import services
 from .domain import apr_range
@@ -39,13 +40,13 @@ class TermsIn(Schema):
 
     currency: str | None = Field(None, max_length=3)
     allowed_methods: list[str] | None = Field(None, max_length=8)
-    allowed_terms: list[int] | None = Field(None, max_length=60)
+    allowed_terms: list[BodyInt] | None = Field(None, max_length=60)
     daily_rate_min: str | None = Field(None, max_length=_RATE, examples=["0.0002"])
     daily_rate_max: str | None = Field(None, max_length=_RATE, examples=["0.0005"])
     grade_rates: dict[str, str] | None = Field(None, max_length=26)
-    day_count: int | None = None
+    day_count: BodyInt | None = None
     penalty_multiplier: str | None = Field(None, max_length=_RATE, examples=["1.5"])
-    grace_days: int | None = None
+    grace_days: BodyInt | None = None
     allocation_order: list[str] | None = Field(None, max_length=8)
     prepayment_fee_type: str | None = Field(None, max_length=_SHORT)
     prepayment_fee_value: str | None = Field(
@@ -55,7 +56,7 @@ class TermsIn(Schema):
     rounding: str | None = Field(None, max_length=_SHORT)
     min_drawdown: str | None = Field(None, max_length=_MONEY, examples=["500.00"])
     max_drawdown: str | None = Field(None, max_length=_MONEY, examples=["40000.00"])
-    line_validity_months: int | None = None
+    line_validity_months: BodyInt | None = None
     max_line_limit: str | None = Field(None, max_length=_MONEY, examples=["200000.00"])
 
 

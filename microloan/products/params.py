@@ -9,14 +9,16 @@ for a percentage fee ("0.01" = 1 %); "0" when there is no fee.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.errors import ValidationFailed
 from microloan.kernel.money import parse_yuan, to_yuan_str
+from microloan.kernel.rounding import RATE_PLACES
 
 from .domain import (
     PREPAYMENT_FEE_FLAT,
@@ -83,6 +85,9 @@ def terms_to_params(terms: ProductTerms) -> dict[str, Any]:
     }
 
 
+_DECIMAL_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
+
+
 class _Refused(Exception):
     def __init__(self, code: str, message: Any) -> None:
         self.problem = Problem(code, message)
@@ -91,12 +96,16 @@ class _Refused(Exception):
 def _decimal(value: Any) -> Decimal:
     if isinstance(value, bool | float) or not isinstance(value, str | Decimal | int):
         raise _Refused("invalid_number", _("Send the number as a decimal string, e.g. 0.0005."))
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise _Refused("invalid_number", _("Must be a decimal number.")) from None
-    if not number.is_finite():
+    # ASCII digits only: Decimal() also reads full-width and Arabic-Indic digits.
+    text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    if not _DECIMAL_TEXT.fullmatch(text):
         raise _Refused("invalid_number", _("Must be a decimal number."))
+    number = Decimal(text)
+    if -number.normalize().as_tuple().exponent > RATE_PLACES:
+        # more would be cut on saving, and the reply would echo what was not stored
+        raise _Refused(
+            "invalid_number", _("At most %(places)s decimals.") % {"places": RATE_PLACES}
+        )
     return number
 
 

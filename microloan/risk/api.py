@@ -12,14 +12,16 @@ from typing import Any
 
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import ConfigDict
 
 from microloan.api.auth import staff_auth
 from microloan.api.idempotency import idempotent
+from microloan.api.pagination import BoundedPageNumberPagination
 from microloan.api.schemas import ErrorOut
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.input_types import ApiDateTime
 
 from . import services
 from .models import REASON_MAX_LENGTH, SUBJECT_MAX_LENGTH, BlacklistEntry, RuleSet, Scorecard
@@ -55,7 +57,7 @@ class BlacklistIn(Schema):
     value: str = Field(max_length=128, description="in clear; only its blind index is kept")
     source: str = Field("manual", max_length=24)
     reason: str = Field(max_length=REASON_MAX_LENGTH)
-    expires_at: dt.datetime | None = None
+    expires_at: ApiDateTime | None = None
 
 
 class RemovalIn(Schema):
@@ -101,7 +103,7 @@ class BlacklistEntryOut(Schema):
 
 
 @router.get("/blacklist", auth=staff_auth(PERM_VIEW_BLACKLIST), response=list[BlacklistEntryOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPageNumberPagination, page_size=50)
 def list_blacklist(request, filters: Query[BlacklistFilters]):
     """Entries, newest first; ``in_force`` true / false keeps live / removed or expired ones."""
     return services.list_blacklist_entries(actor=request.auth, **filters.dict())

@@ -30,6 +30,8 @@ def test_every_kernel_message_has_a_translation():
         ("The business date is not %(date)s.", "当前营业日不是 %(date)s。"),
         ("The maker of a version cannot approve it.", "版本的提出人不能审批该版本。"),
         ("Rate must be a decimal number.", "利率须为十进制数。"),
+        ("The service is busy. Try again in a moment.", "服务繁忙，请稍后重试。"),
+        ("At most %(places)s decimals.", "最多 %(places)s 位小数。"),
     ],
 )
 def test_kernel_messages_read_in_chinese(message, expected):

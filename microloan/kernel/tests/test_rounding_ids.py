@@ -29,12 +29,36 @@ def test_round_fen_unknown_mode():
         round_fen(Decimal(1), "banker")
 
 
-@pytest.mark.parametrize("text", ["0.0005", "0", "0.99999999"])
+@pytest.mark.parametrize("text", ["0.0005", "0", "0.99999999", "0.000500000000"])
 def test_parse_rate_accepts(text):
     assert parse_rate(text) == Decimal(text)
 
 
-@pytest.mark.parametrize("text", ["-0.1", "1", "abc", "NaN", "Infinity", 0.0005, ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-0.1",
+        "+0.1",
+        "1",
+        "abc",
+        "NaN",
+        "Infinity",
+        0.0005,
+        True,
+        "",
+        " 0.0005",
+        "0.0005 ",
+        "0.0005\u00a0",
+        "1e-4",
+        "０.０００５",  # full-width digits: Decimal() reads them
+        "٠.٠٠٠٥",  # Arabic-Indic digits: Decimal() reads them too
+        ".5",
+        "0.",
+        "0,0005",
+        "0.000000001",  # nine decimals: the ninth would be cut on saving
+        "0.00050000001",
+    ],
+)
 def test_parse_rate_refuses(text):
     with pytest.raises(ValidationFailed) as info:
         parse_rate(text, field="daily_rate")
@@ -61,3 +85,9 @@ def test_public_ids_are_prefixed_unique_and_time_ordered():
 def test_bad_prefix(prefix):
     with pytest.raises(ValueError):
         new_public_id(prefix)
+
+
+def test_parse_rate_takes_a_decimal_with_at_most_the_stored_places():
+    assert parse_rate(Decimal("1E-8")) == Decimal("0.00000001")
+    with pytest.raises(ValidationFailed):
+        parse_rate(Decimal("1E-9"))

@@ -278,7 +278,7 @@ def test_a_manual_entry_needs_the_permission(client, viewer, today):
                     {"account": gl.BANK_CLEARING, "credit": "-5.00"},
                 ]
             },
-            "negative_amount",
+            "invalid_amount",  # a sign is not part of an amount: refused as it is read
             "lines.0.debit",
         ),
         (

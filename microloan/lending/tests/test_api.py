@@ -262,7 +262,7 @@ def test_loan_queries(client, ops_headers, loan):
     assert quote["principal"] == "12000.00"
     reconciliation = get(client, "/reconciliation", ops_headers).json()
     assert reconciliation["ok"] is True and reconciliation["breaks"] == []
-    assert_refused(get(client, "/loans", ops_headers, page_size=1000), 422, "invalid_page")
+    assert_refused(get(client, "/loans", ops_headers, page_size=1000), 422, "validation_failed")
 
 
 def test_no_line_for_a_customer_who_does_not_exist(client, ops_headers, product_version, today):

@@ -102,7 +102,7 @@ def test_inbox_of_someone_else_is_not_found(client, zh_customer):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"page": 0}, "page"), ({"page_size": 500}, "page"), ({"page": "x"}, None)],
+    [({"page": 0}, "page"), ({"page_size": 500}, "page_size"), ({"page": "x"}, None)],
 )
 def test_inbox_bad_paging(client, params, field):
     response = get(client, "/me/inbox", _borrower("cus_a"), **params)

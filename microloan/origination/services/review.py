@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
+from microloan.kernel.rounding import parse_rate
 from microloan.products.models import ProductVersion
 
 from ..models import Application, ApplicationState
@@ -196,14 +197,12 @@ def _return_fields(fields: Any, problems: dict[str, Any]) -> dict[str, str]:
 
 
 def _rate(value: Any, problems: dict[str, Any]) -> Decimal | None:
+    # parse_rate: ASCII digits and no more decimals than stored, so the offer is what was sent
     try:
-        rate = Decimal(str(value)) if isinstance(value, str | Decimal) else None
-    except InvalidOperation:
-        rate = None
-    if rate is None or not rate.is_finite():
-        problems["daily_rate"] = _("Give the daily rate as a decimal string, e.g. 0.0003.")
+        return parse_rate(value, field="daily_rate")
+    except ValidationFailed as refused:
+        problems["daily_rate"] = refused.fields["daily_rate"]
         return None
-    return rate
 
 
 def _check_offer(

@@ -157,6 +157,8 @@ def test_a_decision_needs_a_reason_and_a_valid_outcome(case, initial_reviewer):
         ({"limit": 1_000_000, "daily_rate": "0.00031"}, {"daily_rate"}),  # not a grid rate
         ({"limit": 1_000_000, "daily_rate": "0.0006"}, {"daily_rate"}),  # above the range
         ({"limit": 1_000_000, "daily_rate": "abc"}, {"daily_rate"}),
+        ({"limit": 1_000_000, "daily_rate": "０.０００３"}, {"daily_rate"}),  # full-width digits
+        ({"limit": 1_000_000, "daily_rate": "0.000300001"}, {"daily_rate"}),  # 9 decimals
         ({"limit": 0, "daily_rate": "0.0003", "terms_months": [7]}, {"limit", "terms_months"}),
     ],
 )

@@ -35,7 +35,7 @@ def test_changes_apply_over_the_base():
     terms = apply_params(
         DEFAULTS,
         {
-            "min_drawdown": "1,000.00",
+            "min_drawdown": "1000.00",
             "daily_rate_max": "0.00045",
             "allowed_terms": [3, 6],
             "grade_rates": {"A": "0.0002", "B": Decimal("0.0003")},
@@ -69,6 +69,12 @@ def test_percent_fee_is_a_fraction_and_none_resets_the_value():
         ({"daily_rate_max": 0.0005}, "daily_rate_max", "invalid_number"),
         ({"daily_rate_max": "abc"}, "daily_rate_max", "invalid_number"),
         ({"daily_rate_max": "NaN"}, "daily_rate_max", "invalid_number"),
+        ({"daily_rate_max": "０.０００５"}, "daily_rate_max", "invalid_number"),
+        ({"daily_rate_max": "٠.٠٠٠٥"}, "daily_rate_max", "invalid_number"),
+        ({"daily_rate_max": " 0.0005"}, "daily_rate_max", "invalid_number"),
+        ({"daily_rate_max": "1e-4"}, "daily_rate_max", "invalid_number"),
+        ({"daily_rate_max": "-0.0005"}, "daily_rate_max", "invalid_number"),
+        ({"daily_rate_max": "0.000500001"}, "daily_rate_max", "invalid_number"),
         ({"grace_days": "1"}, "grace_days", "invalid_integer"),
         ({"grace_days": True}, "grace_days", "invalid_integer"),
         ({"allowed_terms": "5,10"}, "allowed_terms", "invalid_list"),

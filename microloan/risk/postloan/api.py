@@ -15,14 +15,16 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Path, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import ConfigDict
 
 from microloan.api.auth import staff_auth
 from microloan.api.idempotency import idempotent
+from microloan.api.pagination import BoundedPageNumberPagination
 from microloan.api.schemas import ErrorOut
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
+from microloan.kernel.input_types import ApiDate
 from microloan.kernel.money import to_yuan_str
 
 from ..models import REASON_MAX_LENGTH, EarlyWarningAction, EarlyWarningPolicy, PostLoanCheck
@@ -52,7 +54,7 @@ class CheckFilters(Schema):
 
     line_id: str | None = Field(None, max_length=PUBLIC_ID_MAX_LENGTH)
     customer_id: str | None = Field(None, max_length=PUBLIC_ID_MAX_LENGTH)
-    business_date: dt.date | None = None
+    business_date: ApiDate | None = None
     decision: Literal["none", "reduce", "freeze"] | None = None
 
 
@@ -62,7 +64,7 @@ class ActionFilters(Schema):
     status: Literal["pending", "applied", "rejected", "skipped"] | None = None
 
 
-class DecisionIn(Schema):
+class ActionDecisionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field("", max_length=REASON_MAX_LENGTH)
@@ -159,7 +161,7 @@ class ActionOut(Schema):
 
 
 @router.get("/checks", auth=staff_auth(PERM_VIEW_CHECK), response=list[CheckOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPageNumberPagination, page_size=50)
 def list_checks(request, filters: Query[CheckFilters]):
     """Checks, newest first."""
     checks = services.list_checks(actor=request.auth, **filters.dict())
@@ -174,7 +176,7 @@ def get_check(request, check_id: str = _ID):
 
 
 @router.get("/actions", auth=staff_auth(PERM_VIEW_ACTION), response=list[ActionOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPageNumberPagination, page_size=50)
 def list_actions(request, filters: Query[ActionFilters]):
     """Early-warning actions, newest first; ``status=pending`` is the approval queue."""
     return services.list_actions(actor=request.auth, **filters.dict())
@@ -185,7 +187,7 @@ def list_actions(request, filters: Query[ActionFilters]):
     auth=staff_auth(PERM_APPROVE_ACTION),
     response={200: ActionOut, **_REFUSALS},
 )
-def approve_action(request, payload: DecisionIn, action_id: str = _ID):
+def approve_action(request, payload: ActionDecisionIn, action_id: str = _ID):
     """Approve a pending cut (not the maker's own); lending applies it."""
     action = services.approve_action(actor=request.auth, action_id=action_id, note=payload.note)
     return action
@@ -196,7 +198,7 @@ def approve_action(request, payload: DecisionIn, action_id: str = _ID):
     auth=staff_auth(PERM_APPROVE_ACTION),
     response={200: ActionOut, **_REFUSALS},
 )
-def reject_action(request, payload: DecisionIn, action_id: str = _ID):
+def reject_action(request, payload: ActionDecisionIn, action_id: str = _ID):
     action = services.reject_action(actor=request.auth, action_id=action_id, note=payload.note)
     return action
 
@@ -221,7 +223,7 @@ class PolicyIn(Schema):
     note: str = Field("", max_length=REASON_MAX_LENGTH)
 
 
-class PolicyOut(Schema):
+class EarlyWarningPolicyOut(Schema):
     id: str
     version: int
     status: str
@@ -246,14 +248,16 @@ class PolicyOut(Schema):
         return _username(policy.checker)
 
 
-@router.get("/policies", auth=staff_auth(PERM_VIEW_POLICY), response=list[PolicyOut])
+@router.get("/policies", auth=staff_auth(PERM_VIEW_POLICY), response=list[EarlyWarningPolicyOut])
 def list_policies(request):
     """Every early-warning policy version, newest first."""
     return list(services.list_policies(actor=request.auth))
 
 
 @router.post(
-    "/policies", auth=staff_auth(PERM_CHANGE_POLICY), response={201: PolicyOut, **_REFUSALS}
+    "/policies",
+    auth=staff_auth(PERM_CHANGE_POLICY),
+    response={201: EarlyWarningPolicyOut, **_REFUSALS},
 )
 @idempotent
 def create_policy_draft(request, payload: PolicyIn):
@@ -268,7 +272,7 @@ def create_policy_draft(request, payload: PolicyIn):
 @router.post(
     "/policies/{policy_id}/approve",
     auth=staff_auth(PERM_APPROVE_POLICY),
-    response={200: PolicyOut, **_REFUSALS},
+    response={200: EarlyWarningPolicyOut, **_REFUSALS},
 )
 @idempotent
 def approve_policy(request, policy_id: str = _ID):
