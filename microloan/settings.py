@@ -6,6 +6,7 @@ Variables (see README): ``DEBUG``, ``DATABASE_URL``, ``SECRET_KEY``, ``FIELD_ENC
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -54,7 +55,7 @@ SECRET_KEY = _required_secret("SECRET_KEY", "secret_key", lambda: secrets.token_
 FIELD_ENCRYPTION_KEYS = _required_secret(
     "FIELD_ENCRYPTION_KEYS",
     "field_encryption_keys",
-    lambda: "k1:" + __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    lambda: "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
 )
 # The key bank callbacks are signed with (HMAC-SHA256); see microloan/payments/conf.py.
 PAYMENTS_CALLBACK_SECRET = _required_secret(
@@ -65,7 +66,7 @@ PAYMENTS_CALLBACK_SECRET = _required_secret(
 AUDIT_HMAC_KEY = _required_secret(
     "AUDIT_HMAC_KEY",
     "audit_hmac_key",
-    lambda: "a1:" + __import__("base64").urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    lambda: "a1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
 )
 AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit" / "anchors.jsonl"))
 

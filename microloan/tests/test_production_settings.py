@@ -73,6 +73,7 @@ def production(tmp_path) -> dict[str, str]:
         "SECRET_KEY": base64.urlsafe_b64encode(os.urandom(48)).decode(),
         "FIELD_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "PAYMENTS_CALLBACK_SECRET": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "AUDIT_HMAC_KEY": "a1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
         **_production_keys(tmp_path / "production-keys"),
     }
 
@@ -116,7 +117,7 @@ def _refusal(env) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "PAYMENTS_CALLBACK_SECRET"]
+    "name", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "PAYMENTS_CALLBACK_SECRET", "AUDIT_HMAC_KEY"]
 )
 def test_a_missing_secret_is_refused_by_name(production, name):
     assert f"{name} must be set" in _refusal({**production, name: ""})
@@ -128,6 +129,7 @@ def test_a_missing_secret_is_refused_by_name(production, name):
         ("SECRET_KEY", "secret_key"),
         ("FIELD_ENCRYPTION_KEYS", "field_encryption_keys"),
         ("PAYMENTS_CALLBACK_SECRET", "payments_callback_secret"),
+        ("AUDIT_HMAC_KEY", "audit_hmac_key"),
     ],
 )
 def test_a_generated_development_secret_is_refused_by_name(production, name, file_name):
