@@ -104,10 +104,18 @@ def list_lines(request, filters: Query[LineFilters]):
     return page_of(page, LineOut.of)
 
 
-@router.post("/lines", auth=staff_auth("lending.add_creditline"), response={201: LineOut})
+@router.post(
+    "/lines",
+    auth=staff_auth("lending.add_creditline"),
+    response={201: RequestOut},
+    description=(
+        "Ask for a credit line outside an application. Every check runs now; the line opens "
+        "when a second person approves the request (POST /requests/{id}/approve)."
+    ),
+)
 @idempotent
-def open_line(request, payload: LineIn):
-    line = lines.open_credit_line(
+def propose_line_opening(request, payload: LineIn):
+    proposal = lines.propose_line_opening(
         actor=request.auth,
         customer_id=payload.customer_id,
         product_version_id=payload.product_version_id,
@@ -115,8 +123,9 @@ def open_line(request, payload: LineIn):
         daily_rate=parse_rate(payload.daily_rate, field="daily_rate"),
         grade=payload.grade,
         opened_on=payload.opened_on,
+        reason=payload.reason,
     )
-    return Status(201, LineOut.of(line))
+    return Status(201, RequestOut.of(proposal))
 
 
 @router.get("/lines/{line_id}", auth=staff_auth(VIEW_LINE), response=LineOut)

@@ -255,6 +255,7 @@ class MakerCheckerRequest(models.Model):
 
     class Kind(models.TextChoices):
         LIMIT_CHANGE = "limit_change", _("Limit change")
+        LINE_OPENING = "line_opening", _("Line opening")
         WRITE_OFF = "write_off", _("Write-off")
         RESTRUCTURE = "restructure", _("Restructuring")
         MANUAL_POSTING = "manual_posting", _("Manual posting")

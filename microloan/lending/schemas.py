@@ -40,6 +40,7 @@ class LineIn(Input):
     daily_rate: str = Field(max_length=20, description='A decimal fraction, e.g. "0.0005".')
     grade: str = Field("", max_length=2)
     opened_on: ApiDate | None = None
+    reason: str = Field(min_length=1, max_length=1000)
 
 
 class ReasonIn(Input):
@@ -310,7 +311,15 @@ class RequestOut(Schema):
     @classmethod
     def of(cls, request: MakerCheckerRequest) -> dict[str, Any]:
         params = dict(request.params)
-        for name in ("old_limit", "new_limit", "principal", "interest", "penalty", "amount"):
+        for name in (
+            "limit",
+            "old_limit",
+            "new_limit",
+            "principal",
+            "interest",
+            "penalty",
+            "amount",
+        ):
             if name in params:
                 params[name] = to_yuan_str(params[name])
         return {

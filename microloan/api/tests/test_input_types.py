@@ -184,6 +184,7 @@ def test_line_opening_refuses_what_could_mean_two_things(
         "product_version_id": "pv_strict",
         "limit": "1000.00",
         "daily_rate": "0.0005",
+        "reason": "r",
         field: value,
     }
     response = _post(client, "/api/v1/lending/lines", payload, superuser_headers)

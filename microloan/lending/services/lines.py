@@ -103,8 +103,34 @@ def open_credit_line(
     opened_on: dt.date | None = None,
 ) -> CreditLine:
     """Open a line for ``customer_id`` on an approved product version; valid for the product's
-    line validity from ``opened_on`` (default: the business date)."""
+    line validity from ``opened_on`` (default: the business date).
+
+    For callers that carry their own approval (origination's decision, the demo). Staff asking
+    for a line outside an application go through ``propose_line_opening``."""
     require_staff(actor, PERM_OPEN)
+    return _open_line(
+        actor,
+        customer_id=customer_id,
+        product_version_id=product_version_id,
+        limit=limit,
+        daily_rate=daily_rate,
+        grade=grade,
+        opened_on=opened_on,
+    )
+
+
+def _open_line(
+    actor: Actor,
+    *,
+    customer_id: str,
+    product_version_id: str,
+    limit: int,
+    daily_rate: Decimal,
+    grade: str,
+    opened_on: dt.date | None,
+    dry_run: bool = False,
+) -> CreditLine | None:
+    """Every check of a line opening; with ``dry_run`` nothing is written (a proposal)."""
     customer_id = (customer_id or "").strip()
     if not customer_id or len(customer_id) > 40:
         raise ValidationFailed(fields={"customer_id": _("A customer id is required.")})
@@ -130,6 +156,8 @@ def open_credit_line(
                 code="total_credit_above_cap",
                 fields={"limit": str(TOTAL_CREDIT_CAP - total + limit)},
             )
+        if dry_run:
+            return None
         line = CreditLine.objects.create(
             public_id=new_public_id("line"),
             customer_id=customer_id,
@@ -151,6 +179,86 @@ def open_credit_line(
                 "product_version": version.public_id,
             },
         )
+    return line
+
+
+def propose_line_opening(
+    *,
+    actor: Actor,
+    customer_id: str,
+    product_version_id: str,
+    limit: int,
+    daily_rate: Decimal,
+    reason: str,
+    grade: str = "",
+    opened_on: dt.date | None = None,
+) -> MakerCheckerRequest:
+    """Ask for a line outside an application: every check runs now, and the line opens only
+    when a second person with ``approve_creditline_limit`` approves (a limit granted on one
+    person's word is money lent on one person's word)."""
+    require_staff(actor, PERM_OPEN)
+    maker_pk = require_user(actor)
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        _open_line(
+            actor,
+            customer_id=customer_id,
+            product_version_id=product_version_id,
+            limit=limit,
+            daily_rate=daily_rate,
+            grade=grade,
+            opened_on=opened_on,
+            dry_run=True,
+        )
+        customer_id = customer_id.strip()
+        if MakerCheckerRequest.objects.filter(
+            kind=MakerCheckerRequest.Kind.LINE_OPENING,
+            status=MakerCheckerRequest.Status.PENDING,
+            params__customer_id=customer_id,
+        ).exists():
+            raise Conflict(
+                _("A line opening for this customer is already waiting for approval."),
+                code="request_already_pending",
+                fields={"customer_id": customer_id},
+            )
+        request = MakerCheckerRequest.objects.create(
+            public_id=new_public_id("mcr"),
+            kind=MakerCheckerRequest.Kind.LINE_OPENING,
+            params={
+                "customer_id": customer_id,
+                "product_version_id": product_version_id,
+                "limit": limit,
+                "daily_rate": str(daily_rate),
+                "grade": grade or "",
+                "opened_on": opened_on.isoformat() if opened_on else None,
+            },
+            reason=reason,
+            maker_id=maker_pk,
+        )
+        record_audit(
+            actor=actor,
+            action="line.opening_proposed",
+            object_type="maker_checker_request",
+            object_id=request.public_id,
+            after={**request.params, "reason": reason},
+        )
+    return request
+
+
+def apply_line_opening(*, actor: Actor, request: MakerCheckerRequest) -> CreditLine:
+    """The approved side of a line opening (called by ``requests.approve_request``): the
+    checks run again, as the book may have changed since the proposal."""
+    params = request.params
+    line = _open_line(
+        actor,
+        customer_id=params["customer_id"],
+        product_version_id=params["product_version_id"],
+        limit=params["limit"],
+        daily_rate=Decimal(params["daily_rate"]),
+        grade=params["grade"],
+        opened_on=dt.date.fromisoformat(params["opened_on"]) if params["opened_on"] else None,
+    )
+    request.line = line
     return line
 
 

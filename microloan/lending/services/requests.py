@@ -1,4 +1,5 @@
-"""Deciding maker-checker requests: limit changes, write-offs, restructurings, manual postings.
+"""Deciding maker-checker requests: line openings, limit changes, write-offs, restructurings,
+manual postings.
 
 The checker needs ``lending.change_makercheckerrequest`` (the generic routes) and the kind's
 approval permission, and is never the maker (segregation of duties: 422
@@ -23,12 +24,14 @@ from .common import MAX_REASON_LENGTH, require_staff, require_user
 Kind = MakerCheckerRequest.Kind
 APPROVAL_PERMISSION = {
     Kind.LIMIT_CHANGE: lines.PERM_APPROVE_LIMIT,
+    Kind.LINE_OPENING: lines.PERM_APPROVE_LIMIT,
     Kind.WRITE_OFF: writeoff.PERM_APPROVE,
     Kind.RESTRUCTURE: restructure.PERM_APPROVE,
     Kind.MANUAL_POSTING: manual_postings.PERM_APPROVE,
 }
 _APPLY = {
     Kind.LIMIT_CHANGE: lines.apply_limit_change,
+    Kind.LINE_OPENING: lines.apply_line_opening,
     Kind.WRITE_OFF: writeoff.apply_writeoff,
     Kind.RESTRUCTURE: restructure.apply_restructure,
     Kind.MANUAL_POSTING: manual_postings.apply_manual_posting,
@@ -79,7 +82,8 @@ def _decide(
     request.checker_id = actor.user_pk
     request.decision_reason = note
     request.decided_at = timezone.now()
-    request.save(update_fields=["status", "checker", "decision_reason", "decided_at"])
+    # ``line``: a line opening records the line it opened.
+    request.save(update_fields=["status", "checker", "decision_reason", "decided_at", "line"])
     record_audit(
         actor=actor,
         action=f"request.{status}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -80,17 +81,40 @@ def loan(ops, line):
     return helpers.active_loan(line, amount=1_200_000)
 
 
-def test_open_line_over_http_shows_apr_first(client, ops_headers, product_version, today):
+def test_a_line_opens_only_when_a_second_person_approves(
+    client, ops_headers, checker_headers, me, product_version, today
+):
     body = {
         "customer_id": CUSTOMER,
         "product_version_id": product_version.public_id,
         "limit": "30000.00",
         "daily_rate": "0.0004",
         "grade": "D",
+        "reason": "Pre-approved by the branch",
     }
-    response = post(client, "/lines", body, ops_headers)
+    response = post(client, "/lines", body, ops_headers, key="same")
     assert response.status_code == 201, response.content
-    reply = response.json()
+    proposal = response.json()
+    assert (proposal["kind"], proposal["status"], proposal["line_id"]) == (
+        "line_opening",
+        "pending",
+        None,
+    )
+    assert proposal["params"]["limit"] == "30000.00"
+    assert not CreditLine.objects.exists()  # one person's word opens nothing
+    again = post(client, "/lines", body, ops_headers, key="same")
+    assert again.json() == proposal and again["Idempotent-Replayed"] == "true"
+    duplicate = post(client, "/lines", body, ops_headers)
+    assert_refused(duplicate, 409, "request_already_pending", "customer_id")
+
+    path = f"/requests/{proposal['id']}/approve"
+    assert_refused(post(client, path, {"reason": "ok"}, me), 401, "not_authenticated")
+    assert not CreditLine.objects.exists()
+    approved = post(client, path, {"reason": "Checked"}, checker_headers)
+    assert approved.status_code == 200, approved.content
+    line_id = approved.json()["line_id"]
+    assert approved.json()["status"] == "approved" and line_id
+    reply = get(client, f"/lines/{line_id}", ops_headers).json()
     assert list(reply)[:3] == ["apr", "apr_percent", "daily_rate"]
     assert (reply["limit"], reply["available"], reply["daily_rate"]) == (
         "30000.00",
@@ -98,10 +122,41 @@ def test_open_line_over_http_shows_apr_first(client, ops_headers, product_versio
         "0.0004",
     )
     assert reply["apr"].startswith("0.1")
-    replay = post(client, "/lines", body, ops_headers, key="same")
-    again = post(client, "/lines", body, ops_headers, key="same")
-    assert replay.json() == again.json() and again["Idempotent-Replayed"] == "true"
-    assert CreditLine.objects.count() == 2
+    assert CreditLine.objects.count() == 1
+
+
+def test_the_maker_cannot_approve_their_own_line_opening(
+    client, ops_headers, both, product_version, today
+):
+    proposal = lines.propose_line_opening(
+        actor=both,
+        customer_id=CUSTOMER,
+        product_version_id=product_version.public_id,
+        limit=3_000_000,
+        daily_rate=Decimal("0.0004"),
+        reason="r",
+    )
+    own = bearer(make_staff_token(StaffUser.objects.get(pk=both.user_pk)))
+    refused = post(client, f"/requests/{proposal.public_id}/approve", {"reason": "x"}, own)
+    assert_refused(refused, 422, "maker_cannot_approve")
+    assert not CreditLine.objects.exists()
+
+
+def test_a_rejected_line_opening_opens_nothing(
+    client, ops_headers, checker_headers, product_version, today
+):
+    body = {
+        "customer_id": CUSTOMER,
+        "product_version_id": product_version.public_id,
+        "limit": "30000.00",
+        "daily_rate": "0.0004",
+        "reason": "r",
+    }
+    proposal = post(client, "/lines", body, ops_headers).json()
+    rejected = post(client, f"/requests/{proposal['id']}/reject", {"reason": "no"}, checker_headers)
+    assert rejected.json()["status"] == "rejected"
+    assert not CreditLine.objects.exists()
+    assert post(client, "/lines", body, ops_headers).status_code == 201  # may be asked again
 
 
 @pytest.mark.parametrize(
@@ -113,6 +168,7 @@ def test_open_line_over_http_shows_apr_first(client, ops_headers, product_versio
         ({"daily_rate": "abc"}, 422, "invalid_rate", "daily_rate"),
         ({"limit": "200000.01"}, 422, "limit_above_product_maximum", "limit"),
         ({"colour": "red"}, 422, "validation_failed", "colour"),
+        ({"reason": ""}, 422, "validation_failed", "reason"),
     ],
 )
 def test_open_line_bad_input(
@@ -123,9 +179,11 @@ def test_open_line_bad_input(
         "product_version_id": product_version.public_id,
         "limit": "30000.00",
         "daily_rate": "0.0004",
+        "reason": "r",
     } | change
     assert_refused(post(client, "/lines", body, ops_headers), status, code, field)
     assert not CreditLine.objects.exists()
+    assert not MakerCheckerRequest.objects.exists()
 
 
 def test_staff_routes_need_permissions(client, checker_headers, me, product_version, line):
@@ -271,6 +329,7 @@ def test_no_line_for_a_customer_who_does_not_exist(client, ops_headers, product_
         "product_version_id": product_version.public_id,
         "limit": "30000.00",
         "daily_rate": "0.0004",
+        "reason": "r",
     }
     assert_refused(
         post(client, "/lines", body, ops_headers), 404, "customer_not_found", "customer_id"
@@ -286,6 +345,7 @@ def test_no_line_for_a_customer_whose_id_has_expired(client, ops_headers, produc
         "product_version_id": product_version.public_id,
         "limit": "30000.00",
         "daily_rate": "0.0004",
+        "reason": "r",
     }
     response = post(client, "/lines", body, ops_headers)
     assert_refused(response, 422, "customer_id_expired", "customer_id")

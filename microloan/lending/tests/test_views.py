@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from microloan.customers.testing import ensure_customer
 from microloan.lending.models import CreditLine, MakerCheckerRequest
 from microloan.lending.services import lines, manual_postings
 
@@ -156,3 +159,32 @@ def test_a_manual_posting_is_approved_on_the_requests_page(ops, checker_client, 
     assert decided.status_code == 302
     posting.refresh_from_db()
     assert posting.status == "posted" and posting.transaction_id
+
+
+@pytest.mark.parametrize(
+    ("language", "kind_shown"), [("en", "Line opening"), ("zh-hans", "开立额度")]
+)
+def test_a_line_opening_is_approved_on_the_requests_page(
+    ops, checker_user, product_version, today, language, kind_shown
+):
+    customer = ensure_customer("cust_page_line")
+    proposal = lines.propose_line_opening(
+        actor=ops,
+        customer_id=customer.public_id,
+        product_version_id=product_version.public_id,
+        limit=2_500_000,
+        daily_rate=Decimal("0.0004"),
+        reason="branch referral",
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(checker_user)
+    page = client.get(reverse("lending:requests")).content.decode()
+    assert kind_shown in page and "25,000.00" in page and customer.public_id in page
+    assert "line_opening" not in page.replace(proposal.public_id, "")
+    decided = client.post(
+        reverse("lending:request_decide", args=[proposal.public_id]), {"decision": "approve"}
+    )
+    assert decided.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == "approved"
+    assert CreditLine.objects.get(pk=proposal.line_id).customer_id == customer.public_id
