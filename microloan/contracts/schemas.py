@@ -1,5 +1,5 @@
-"""API shapes of contracts: inputs refuse unknown fields; money as fen integers with yuan
-strings beside them; the APR leads every reply, ahead of the daily rate."""
+"""API shapes of contracts: inputs refuse unknown fields; money as yuan strings ("1234.56"), as
+on every route; the APR leads every reply, ahead of the daily rate."""
 
 from __future__ import annotations
 
@@ -66,10 +66,8 @@ class ContractOut(Schema):
     customer_id: str
     line_id: str
     loan_id: str
-    amount: int | None
-    amount_yuan: str | None
-    limit: int | None
-    limit_yuan: str | None
+    amount: str | None = Field(description="yuan")
+    limit: str | None = Field(description="yuan")
     term_months: int | None
     method: str | None
     language: str
@@ -96,10 +94,8 @@ class ContractOut(Schema):
             "customer_id": contract.customer_id,
             "line_id": contract.line_id,
             "loan_id": contract.loan_id,
-            "amount": amount,
-            "amount_yuan": to_yuan_str(amount) if amount is not None else None,
-            "limit": limit,
-            "limit_yuan": to_yuan_str(limit) if limit is not None else None,
+            "amount": to_yuan_str(amount) if amount is not None else None,
+            "limit": to_yuan_str(limit) if limit is not None else None,
             "term_months": terms.get("term_months"),
             "method": terms.get("method"),
             "language": contract.language,
