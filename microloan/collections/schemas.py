@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from microloan.kernel.input_types import ApiDate, BodyBool, BodyInt, PageNumber, PageSize
 from microloan.kernel.money import to_yuan_str
@@ -273,9 +273,14 @@ class RestructureProposalOut(Schema):
 class RecoveryRow(Schema):
     key: str
     count: int
-    overdue: int
-    recovered: int
+    overdue: Money
+    recovered: Money
     rate: Decimal | None
+
+    @field_validator("overdue", "recovered", mode="before")
+    @classmethod
+    def _yuan(cls, fen: Any) -> Any:
+        return money(fen) if isinstance(fen, int) and not isinstance(fen, bool) else fen
 
 
 class PromiseRateRow(Schema):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from microloan.kernel.input_types import ApiDate, BodyBool, PageNumber, PageSize
 from microloan.kernel.money import to_yuan_str
@@ -112,9 +112,14 @@ class ContractOut(Schema):
 class ScheduleRowOut(Schema):
     number: int
     due_date: dt.date
-    principal: int
-    interest: int
-    balance_after: int
+    principal: str = Field(description="yuan")
+    interest: str = Field(description="yuan")
+    balance_after: str = Field(description="yuan")
+
+    @field_validator("principal", "interest", "balance_after", mode="before")
+    @classmethod
+    def _yuan(cls, fen: Any) -> Any:
+        return to_yuan_str(fen) if isinstance(fen, int) and not isinstance(fen, bool) else fen
 
 
 class ContractDetailOut(ContractOut):

@@ -225,7 +225,7 @@ def test_stats_endpoint(client, case, as_collector):
     assert reply.status_code == 200
     body = reply.json()
     assert body["recovery_by_bucket"][0]["key"] == "M1"
-    assert body["recovery_by_bucket"][0]["overdue"] == 80_000
+    assert body["recovery_by_bucket"][0]["overdue"] == "800.00"
     assert (
         get(
             client, "/stats", as_collector, date_from="2026-04-01", date_to="2026-03-01"

@@ -75,6 +75,8 @@ def test_the_borrower_lists_views_and_signs_both_contracts(client, loan, borrowe
     assert response.status_code == 200, response.content
     detail = client.get(f"{BASE}/me/contracts/{contract.public_id}", **borrower_headers).json()
     assert detail["state"] == "signed" and len(detail["schedule"]) == 5
+    assert detail["schedule"][-1]["balance_after"] == "0.00"  # money as yuan strings
+    assert sum(int(row["principal"].replace(".", "")) for row in detail["schedule"]) == 1_200_000
     sealed = _pdf(client, borrower_headers, contract)
     contract.refresh_from_db()
     assert sealed["X-Content-SHA256"] == contract.sealed_sha256
