@@ -216,6 +216,14 @@ def _wait_for(port: int, timeout: float = 60.0) -> None:
     raise RuntimeError("the dev server did not start")
 
 
+def api_body(body: dict) -> dict:
+    """The service's body (money in fen) as the API takes it: money as yuan strings."""
+    from microloan.kernel.money import to_yuan_str
+
+    money = ("requested_amount", "monthly_income")
+    return {key: to_yuan_str(value) if key in money else value for key, value in body.items()}
+
+
 def run_http(bodies: list[dict], clients: int) -> dict:
     """``clients`` threads, each posting its share of ``bodies`` to a runserver process."""
     from microloan.accounts.services import issue_borrower_token
@@ -243,7 +251,7 @@ def run_http(bodies: list[dict], clients: int) -> dict:
     def client(index: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for n in range(index, len(bodies), clients):
-            payload = json.dumps(bodies[n])
+            payload = json.dumps(api_body(bodies[n]))
             headers = {
                 "Authorization": f"Bearer {tokens[n]}",
                 "Content-Type": "application/json",

@@ -8,11 +8,14 @@ daily_attempts_exceeded, not_borrower_number, not_assigned) and every broken rul
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import Query, Router
 from ninja.responses import Status
 
 from microloan.api.auth import staff_auth
 from microloan.api.idempotency import idempotent
+from microloan.kernel.money import MoneyFormatError, parse_yuan
 
 from .schemas import (
     AssignIn,
@@ -72,8 +75,18 @@ def log_contact(request, case_id: str, payload: ContactIn):
 @router.post("/cases/{case_id}/promises", auth=staff_auth(WORK_CASE), response={201: PromiseOut})
 @idempotent
 def make_promise(request, case_id: str, payload: PromiseIn):
+    problems: dict[str, Any] = {}
+    try:
+        amount: int | None = parse_yuan(payload.amount, field="amount")
+    except MoneyFormatError as invalid:
+        amount = None
+        problems.update(invalid.fields)
     promise = contacts.make_promise(
-        actor=request.auth, case_id=case_id, amount=payload.amount, due_date=payload.due_date
+        actor=request.auth,
+        case_id=case_id,
+        amount=amount,
+        due_date=payload.due_date,
+        input_problems=problems,
     )
     return Status(201, PromiseOut.of(promise))
 

@@ -1,6 +1,6 @@
 """Back-office forms: the case queue filters and the action forms of the case page.
 
-Promise amounts are typed in yuan and parsed with ``parse_yuan`` into fen (the API takes fen).
+Promise amounts are typed in yuan and parsed with ``parse_yuan`` into fen, as the API reads them.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
-"""API shapes of collections. Money is integer fen, with a yuan string beside it for reading."""
+"""API shapes of collections. Money is a yuan string ("1234.56"), as on every route."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from microloan.kernel.input_types import ApiDate, BodyBool, BodyInt, PageNumber, PageSize
 from microloan.kernel.money import to_yuan_str
@@ -44,7 +44,7 @@ class ContactIn(Input):
 
 
 class PromiseIn(Input):
-    amount: BodyInt = Field(gt=0, description="Fen.")
+    amount: str = Field(max_length=40, description="Yuan, e.g. 1234.56.")
     due_date: ApiDate
 
 
@@ -72,13 +72,11 @@ class StrategyIn(Input):
     version: BodyInt | None = None
 
 
-def money(amount: int) -> dict[str, Any]:
-    return {"fen": amount, "yuan": to_yuan_str(amount)}
+def money(amount: int) -> str:
+    return to_yuan_str(amount)
 
 
-class Money(Schema):
-    fen: int
-    yuan: str
+Money = Annotated[str, Field(description="Yuan, e.g. 1234.56.")]
 
 
 class CaseOut(Schema):
@@ -275,9 +273,14 @@ class RestructureProposalOut(Schema):
 class RecoveryRow(Schema):
     key: str
     count: int
-    overdue: int
-    recovered: int
+    overdue: Money
+    recovered: Money
     rate: Decimal | None
+
+    @field_validator("overdue", "recovered", mode="before")
+    @classmethod
+    def _yuan(cls, fen: Any) -> Any:
+        return money(fen) if isinstance(fen, int) and not isinstance(fen, bool) else fen
 
 
 class PromiseRateRow(Schema):

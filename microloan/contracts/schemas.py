@@ -1,5 +1,5 @@
-"""API shapes of contracts: inputs refuse unknown fields; money as fen integers with yuan
-strings beside them; the APR leads every reply, ahead of the daily rate."""
+"""API shapes of contracts: inputs refuse unknown fields; money as yuan strings ("1234.56"), as
+on every route; the APR leads every reply, ahead of the daily rate."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from microloan.kernel.input_types import ApiDate, BodyBool, PageNumber, PageSize
 from microloan.kernel.money import to_yuan_str
@@ -66,10 +66,8 @@ class ContractOut(Schema):
     customer_id: str
     line_id: str
     loan_id: str
-    amount: int | None
-    amount_yuan: str | None
-    limit: int | None
-    limit_yuan: str | None
+    amount: str | None = Field(description="yuan")
+    limit: str | None = Field(description="yuan")
     term_months: int | None
     method: str | None
     language: str
@@ -96,10 +94,8 @@ class ContractOut(Schema):
             "customer_id": contract.customer_id,
             "line_id": contract.line_id,
             "loan_id": contract.loan_id,
-            "amount": amount,
-            "amount_yuan": to_yuan_str(amount) if amount is not None else None,
-            "limit": limit,
-            "limit_yuan": to_yuan_str(limit) if limit is not None else None,
+            "amount": to_yuan_str(amount) if amount is not None else None,
+            "limit": to_yuan_str(limit) if limit is not None else None,
             "term_months": terms.get("term_months"),
             "method": terms.get("method"),
             "language": contract.language,
@@ -116,9 +112,14 @@ class ContractOut(Schema):
 class ScheduleRowOut(Schema):
     number: int
     due_date: dt.date
-    principal: int
-    interest: int
-    balance_after: int
+    principal: str = Field(description="yuan")
+    interest: str = Field(description="yuan")
+    balance_after: str = Field(description="yuan")
+
+    @field_validator("principal", "interest", "balance_after", mode="before")
+    @classmethod
+    def _yuan(cls, fen: Any) -> Any:
+        return to_yuan_str(fen) if isinstance(fen, int) and not isinstance(fen, bool) else fen
 
 
 class ContractDetailOut(ContractOut):

@@ -9,6 +9,9 @@ Review routes accept either reviewer role: the auth tries the initial reviewer's
 then the final reviewer's; which one a case needs depends on its stage, so the service checks
 it (403 for the wrong stage).
 
+Money is a yuan string both ways (``requested_amount``, ``monthly_income``, the approval's
+``limit``: ``"1234.56"``, read with ``parse_yuan``); a JSON number there is refused (422).
+
 No ``from __future__ import annotations`` here: ninja reads ``Query[...]`` at import time.
 """
 
@@ -24,10 +27,12 @@ from microloan.api.auth import StaffTokenAuth, borrower_auth, staff_actor, staff
 from microloan.api.idempotency import idempotent
 from microloan.api.middleware import client_ip
 from microloan.api.schemas import ErrorOut
+from microloan.customers.validation import Problem
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import PermissionDenied
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 from microloan.kernel.input_types import ApiDate, BodyInt
+from microloan.kernel.money import MoneyFormatError, parse_yuan, to_yuan_str
 
 from . import services
 from .models import REASON_MAX_LENGTH, AdmissionPolicy
@@ -79,13 +84,13 @@ class ApplicationIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     product_code: str | None = Field(None, max_length=16)
-    requested_amount: BodyInt | None = Field(None, description="fen")
+    requested_amount: str | None = Field(None, max_length=40, description="yuan, e.g. 5000.00")
     purpose: str | None = Field(None, max_length=20)
     name: str | None = Field(None, max_length=60)
     id_number: str | None = Field(None, max_length=30)
     phone: str | None = Field(None, max_length=30)
     bank_card_number: str | None = Field(None, max_length=30)
-    monthly_income: BodyInt | str | None = Field(None, description="fen int or yuan string")
+    monthly_income: str | None = Field(None, max_length=40, description="yuan, e.g. 8000.00")
     employer: str | None = Field(None, max_length=100)
     years_employed: BodyInt | None = None
     education: str | None = Field(None, max_length=32)
@@ -100,10 +105,52 @@ class StaffApplicationIn(ApplicationIn):
     customer_id: str = Field(max_length=PUBLIC_ID_MAX_LENGTH)
 
 
-def _data(payload: ApplicationIn) -> dict[str, Any]:
+_MONEY_FIELDS = ("requested_amount", "monthly_income")
+
+
+def _data(payload: ApplicationIn) -> tuple[dict[str, Any], dict[str, Problem]]:
+    """The application for the service, money in fen; and the money fields that are not yuan
+    (reported by the service with every other problem of the application)."""
     data = payload.dict(exclude_none=True)
     data.pop("customer_id", None)
-    return data
+    problems: dict[str, Problem] = {}
+    for name in _MONEY_FIELDS:
+        if name in data:
+            try:
+                data[name] = parse_yuan(data[name], field=name)
+            except MoneyFormatError as invalid:
+                del data[name]
+                problems[name] = Problem(invalid.code, invalid.fields[name])
+    return data, problems
+
+
+def _yuan(fen: int | None) -> str | None:
+    return None if fen is None else to_yuan_str(fen)
+
+
+def _offer_out(offer: dict[str, Any] | None) -> dict[str, Any] | None:
+    if offer is None:
+        return None
+    shaped = {**offer, "limit": _yuan(offer["limit"])}
+    shaped.pop("limit_yuan", None)
+    return shaped
+
+
+def _out(view: dict[str, Any]) -> dict[str, Any]:
+    """A service's application view with its money as yuan strings, as every route replies."""
+    shaped = {**view, "requested_amount": to_yuan_str(view["requested_amount"])}
+    shaped.pop("requested_amount_yuan", None)
+    for name in ("proposed_limit", "granted_limit"):
+        if name in shaped:
+            shaped[name] = _yuan(shaped[name])
+    if "offer" in shaped:
+        shaped["offer"] = _offer_out(shaped["offer"])
+    declared = shaped.get("declared")
+    if isinstance(declared, dict) and "monthly_income_fen" in declared:
+        declared = dict(declared)
+        declared["monthly_income"] = _yuan(declared.pop("monthly_income_fen"))
+        shaped["declared"] = declared
+    return shaped
 
 
 class ReasonOut(Schema):
@@ -114,8 +161,7 @@ class ReasonOut(Schema):
 class OfferOut(Schema):
     application_id: str
     line_id: str
-    limit: int | None
-    limit_yuan: str
+    limit: str | None = Field(description="yuan")
     apr: str = Field(description="annual percentage rate, IRR method, fraction")
     daily_rate: str
     term_options: list[dict[str, Any]]
@@ -127,8 +173,7 @@ class MyApplicationOut(Schema):
     id: str
     customer_id: str
     product_code: str
-    requested_amount: int
-    requested_amount_yuan: str
+    requested_amount: str = Field(description="yuan")
     purpose: str
     state: str
     state_label: str
@@ -144,8 +189,7 @@ class SummaryOut(Schema):
     id: str
     customer_id: str
     product_code: str
-    requested_amount: int
-    requested_amount_yuan: str
+    requested_amount: str = Field(description="yuan")
     purpose: str
     state: str
     state_label: str
@@ -180,8 +224,8 @@ class DetailOut(SummaryOut):
     checks: dict[str, Any]
     reasons: list[ReasonOut]
     return_fields: dict[str, str]
-    proposed_limit: int | None
-    granted_limit: int | None
+    proposed_limit: str | None = Field(description="yuan")
+    granted_limit: str | None = Field(description="yuan")
     daily_rate: str
     apr: str
     term_options: list[dict[str, Any]]
@@ -248,7 +292,7 @@ class ApplicationDecisionIn(Schema):
     )
     reason: str = Field(max_length=REASON_MAX_LENGTH)
     reason_codes: list[str] = Field(default_factory=list, max_length=10)
-    limit: BodyInt | None = Field(None, description="fen; final approval")
+    limit: str | None = Field(None, max_length=40, description="yuan, e.g. 5000.00; final approval")
     daily_rate: str | None = Field(None, max_length=20, description="final approval")
     terms_months: list[BodyInt] | None = Field(None, max_length=12)
     return_fields: dict[str, str] | None = Field(None, description="return: field -> problem")
@@ -309,16 +353,17 @@ def _policy_out(policy: AdmissionPolicy) -> dict[str, Any]:
 def apply(request, payload: ApplicationIn):
     """Apply for a credit line; 422 names every field problem at once, 409
     ``application_open`` if one is already in progress. The reply is the decision."""
+    data, problems = _data(payload)
     application = services.apply_for_credit(
-        actor=request.auth, data=_data(payload), ip=client_ip(request)
+        actor=request.auth, data=data, input_problems=problems, ip=client_ip(request)
     )
-    return Status(201, services.borrower_view(application))
+    return Status(201, _out(services.borrower_view(application)))
 
 
 @router.get("/me/applications", auth=borrower_auth, response={200: MyPageOut, **_REFUSALS})
 def my_applications(request, paging: Query[PageIn]):
     rows = services.my_applications(actor=request.auth)
-    return _page(rows, paging, lambda items: [services.borrower_view(a) for a in items])
+    return _page(rows, paging, lambda items: [_out(services.borrower_view(a)) for a in items])
 
 
 @router.get(
@@ -327,7 +372,7 @@ def my_applications(request, paging: Query[PageIn]):
     response={200: MyApplicationOut, **_REFUSALS},
 )
 def my_application(request, application_id: str = _ID):
-    return services.get_my_application(actor=request.auth, application_id=application_id)
+    return _out(services.get_my_application(actor=request.auth, application_id=application_id))
 
 
 @router.post(
@@ -337,13 +382,15 @@ def my_application(request, application_id: str = _ID):
 )
 def resubmit(request, payload: ApplicationIn, application_id: str = _ID):
     """Send a returned application again with the corrected details (the same application)."""
+    data, problems = _data(payload)
     application = services.resubmit_application(
         actor=request.auth,
         application_id=application_id,
-        data=_data(payload),
+        data=data,
+        input_problems=problems,
         ip=client_ip(request),
     )
-    return services.borrower_view(application)
+    return _out(services.borrower_view(application))
 
 
 @router.post(
@@ -355,7 +402,7 @@ def withdraw(request, payload: WithdrawIn, application_id: str = _ID):
     application = services.withdraw_application(
         actor=request.auth, application_id=application_id, reason=payload.reason
     )
-    return services.borrower_view(application)
+    return _out(services.borrower_view(application))
 
 
 @router.post(
@@ -369,7 +416,7 @@ def ask_for_human_review(request, payload: HumanReviewIn, application_id: str = 
     application = services.request_human_review(
         actor=request.auth, application_id=application_id, reason=payload.reason
     )
-    return services.borrower_view(application)
+    return _out(services.borrower_view(application))
 
 
 @router.get(
@@ -380,7 +427,7 @@ def ask_for_human_review(request, payload: HumanReviewIn, application_id: str = 
 def my_offer(request, application_id: str = _ID):
     """Limit, daily rate, the APR (IRR) of every allowed method × term; 409 ``no_offer``
     unless approved."""
-    return services.get_offer(actor=request.auth, application_id=application_id)
+    return _offer_out(services.get_offer(actor=request.auth, application_id=application_id))
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -393,15 +440,17 @@ def my_offer(request, application_id: str = _ID):
 )
 @idempotent
 def apply_on_behalf(request, payload: StaffApplicationIn):
+    data, problems = _data(payload)
     application = services.apply_for_credit(
         actor=request.auth,
         customer_id=payload.customer_id,
-        data=_data(payload),
+        data=data,
+        input_problems=problems,
         ip="",
     )
     return Status(
         201,
-        services.application_detail(actor=request.auth, application_id=application.public_id),
+        _out(services.application_detail(actor=request.auth, application_id=application.public_id)),
     )
 
 
@@ -417,7 +466,7 @@ def search(request, filters: Query[SearchIn]):
         submitted_from=filters.submitted_from,
         submitted_to=filters.submitted_to,
     )
-    return _page(rows, filters, lambda items: [services.summary_of(a) for a in items])
+    return _page(rows, filters, lambda items: [_out(services.summary_of(a)) for a in items])
 
 
 @router.get(
@@ -426,7 +475,7 @@ def search(request, filters: Query[SearchIn]):
     response={200: DetailOut, **_REFUSALS},
 )
 def detail(request, application_id: str = _ID):
-    return services.application_detail(actor=request.auth, application_id=application_id)
+    return _out(services.application_detail(actor=request.auth, application_id=application_id))
 
 
 def _queue(request, stage: str, paging: PageIn) -> dict[str, Any]:
@@ -434,7 +483,7 @@ def _queue(request, stage: str, paging: PageIn) -> dict[str, Any]:
 
     def shape(items):
         return [
-            {**services.summary_of(a), "sla": a.sla, "claim_live": a.claim_live}
+            {**_out(services.summary_of(a)), "sla": a.sla, "claim_live": a.claim_live}
             for a in services.with_sla_flags(items)
         ]
 
@@ -486,14 +535,26 @@ def release(request, application_id: str = _ID):
 def decide(request, payload: ApplicationDecisionIn, application_id: str = _ID):
     """Decide the claimed case's stage; 403 without that stage's role, 409 ``not_claimed``,
     422 ``same_reviewer`` if the initial reviewer tries the final review."""
-    services.decide_application(actor=request.auth, application_id=application_id, **payload.dict())
+    decision = payload.dict()
+    problems: dict[str, Any] = {}
+    if decision["limit"] is not None:
+        try:
+            decision["limit"] = parse_yuan(decision["limit"], field="limit")
+        except MoneyFormatError as invalid:
+            decision["limit"] = None
+            problems.update(invalid.fields)
+    services.decide_application(
+        actor=request.auth, application_id=application_id, input_problems=problems, **decision
+    )
     return _staff_detail(request, application_id)
 
 
 def _staff_detail(request, application_id: str) -> dict[str, Any]:
     # Reviewers may lack view_application in a custom role: the detail is read as the system.
-    return services.application_detail(
-        actor=Actor.system("origination.api"), application_id=application_id
+    return _out(
+        services.application_detail(
+            actor=Actor.system("origination.api"), application_id=application_id
+        )
     )
 
 

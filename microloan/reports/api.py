@@ -1,24 +1,28 @@
 """Analytics API (mounted at /api/v1/reports/), read-only, for holders of reports.view_reports.
 
-Money is integer fen; percentages are decimal strings in percent with two places ("12.50" =
-12.5 %), ``null`` where the denominator is zero. Dates are ``YYYY-MM-DD``, months ``YYYY-MM``;
-a malformed one, or one after the business date, is 422 with the field named.
+Money is a yuan string ("1234.56"), as on every route; percentages are decimal strings in
+percent with two places ("12.50" = 12.5 %), ``null`` where the denominator is zero. Dates are
+``YYYY-MM-DD``, months ``YYYY-MM``; a malformed one, or one after the business date, is 422
+with the field named.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from microloan.api.auth import staff_auth
+from microloan.kernel.money import to_yuan_str
 
 from . import analytics as an
 from . import services
 
 router = Router(tags=["reports"])
+Yuan = Annotated[str, Field(description="yuan, e.g. 1234.56")]
 VIEW = staff_auth(services.PERM_VIEW)
 
 
@@ -54,8 +58,8 @@ def _month(day: dt.date) -> str:
 class GroupOut(Schema):
     key: str
     loans: int
-    principal: int
-    overdue_principal: int
+    principal: Yuan
+    overdue_principal: Yuan
     loans_share: str
     principal_share: str
 
@@ -64,8 +68,8 @@ class GroupOut(Schema):
         return {
             "key": group.key,
             "loans": group.loans,
-            "principal": group.principal,
-            "overdue_principal": group.overdue_principal,
+            "principal": to_yuan_str(group.principal),
+            "overdue_principal": to_yuan_str(group.overdue_principal),
             "loans_share": str(group.loans_share),
             "principal_share": str(group.principal_share),
         }
@@ -74,7 +78,7 @@ class GroupOut(Schema):
 class PortfolioOut(Schema):
     date: dt.date | None
     loans: int
-    principal: int
+    principal: Yuan
     by_product: list[GroupOut]
     by_category: list[GroupOut]
 
@@ -82,14 +86,14 @@ class PortfolioOut(Schema):
 class BucketsOut(Schema):
     date: dt.date | None
     loans: int
-    principal: int
+    principal: Yuan
     buckets: list[GroupOut]
 
 
 class CellOut(Schema):
     to_state: str
     loans: int
-    principal: int
+    principal: Yuan
     loans_pct: str
     principal_pct: str
 
@@ -97,7 +101,7 @@ class CellOut(Schema):
 class RollRowOut(Schema):
     from_bucket: str
     loans: int
-    principal: int
+    principal: Yuan
     cells: list[CellOut]
 
 
@@ -117,7 +121,7 @@ class RollRatesOut(Schema):
 class PointOut(Schema):
     months_on_book: int
     bad_loans: int
-    bad_principal: int
+    bad_principal: Yuan
     loans_pct: str | None
     principal_pct: str | None
 
@@ -125,7 +129,7 @@ class PointOut(Schema):
 class CurveOut(Schema):
     vintage: str
     loans: int
-    principal: int
+    principal: Yuan
     points: list[PointOut]
 
 
@@ -137,9 +141,9 @@ class VintagesOut(Schema):
 class RecoveryRowOut(Schema):
     bucket: str
     loans: int
-    overdue_amount: int
-    collected: int
-    recovered: int
+    overdue_amount: Yuan
+    collected: Yuan
+    recovered: Yuan
     rate: str | None
 
 
@@ -153,12 +157,12 @@ def matrix_out(rows: list[an.RollRow]) -> list[dict]:
         {
             "from_bucket": row.from_bucket,
             "loans": row.loans,
-            "principal": row.principal,
+            "principal": to_yuan_str(row.principal),
             "cells": [
                 {
                     "to_state": cell.to_state,
                     "loans": cell.loans,
-                    "principal": cell.principal,
+                    "principal": to_yuan_str(cell.principal),
                     "loans_pct": str(cell.loans_pct),
                     "principal_pct": str(cell.principal_pct),
                 }
@@ -176,7 +180,7 @@ def portfolio(request, filters: Query[DateFilter]):
     return {
         "date": report.date,
         "loans": report.loans,
-        "principal": report.principal,
+        "principal": to_yuan_str(report.principal),
         "by_product": [GroupOut.of(g) for g in report.by_product],
         "by_category": [GroupOut.of(g) for g in report.by_category],
     }
@@ -189,7 +193,7 @@ def dpd_buckets(request, filters: Query[DateFilter]):
     return {
         "date": report.date,
         "loans": report.loans,
-        "principal": report.principal,
+        "principal": to_yuan_str(report.principal),
         "buckets": [GroupOut.of(g) for g in report.buckets],
     }
 
@@ -221,12 +225,12 @@ def vintages(request, filters: Query[VintageFilter]):
             {
                 "vintage": _month(curve.vintage),
                 "loans": curve.loans,
-                "principal": curve.principal,
+                "principal": to_yuan_str(curve.principal),
                 "points": [
                     {
                         "months_on_book": p.months_on_book,
                         "bad_loans": p.bad_loans,
-                        "bad_principal": p.bad_principal,
+                        "bad_principal": to_yuan_str(p.bad_principal),
                         "loans_pct": _pct(p.loans_pct),
                         "principal_pct": _pct(p.principal_pct),
                     }
@@ -248,9 +252,9 @@ def recovery(request, filters: Query[MonthFilter]):
             {
                 "bucket": r.bucket,
                 "loans": r.loans,
-                "overdue_amount": r.overdue_amount,
-                "collected": r.collected,
-                "recovered": r.recovered,
+                "overdue_amount": to_yuan_str(r.overdue_amount),
+                "collected": to_yuan_str(r.collected),
+                "recovered": to_yuan_str(r.recovered),
                 "rate": _pct(r.rate),
             }
             for r in rows

@@ -192,3 +192,50 @@ def test_line_opening_refuses_what_could_mean_two_things(
     assert response.json()["code"] == code
     assert field in response.json()["fields"]
     assert not CreditLine.objects.exists()
+
+
+# --- money: a yuan string in every body, no fen twins in replies -------------------------------
+
+MONEY_FIELDS = {"amount", "limit", "new_limit", "requested_amount", "monthly_income"}
+REPLY_MONEY_FIELDS = MONEY_FIELDS | {
+    "principal", "interest", "balance_after", "overdue", "recovered", "collected",
+    "overdue_amount", "overdue_principal", "bad_principal", "limit_before", "old_limit",
+    "proposed_limit", "granted_limit", "used", "available",
+}  # fmt: skip
+
+
+def test_money_in_a_body_is_a_yuan_string():
+    problems = [
+        f"{route} {path}: {leaf}"
+        for route, operation in _operations()
+        for model in operation.models
+        if model.__ninja_param_source__ == "body"
+        for path, leaf, _metadata in _fields(model)
+        if path.rsplit(".", 1)[-1] in MONEY_FIELDS and leaf not in (str, type(None))
+    ]
+    assert problems == []
+
+
+def _reply_fields(model, prefix=""):
+    for name, info in model.model_fields.items():
+        for leaf, _metadata in _leaves(info.annotation, []):
+            if isinstance(leaf, type) and issubclass(leaf, BaseModel):
+                yield from _reply_fields(leaf, f"{prefix}{name}.")
+            else:
+                yield f"{prefix}{name}", leaf
+
+
+def test_replies_carry_money_once_as_yuan():
+    seen, problems = 0, []
+    for route, operation in _operations():
+        for model in (operation.response_models or {}).values():
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                continue
+            for path, leaf in _reply_fields(model):
+                name = path.rsplit(".", 1)[-1]
+                seen += name in REPLY_MONEY_FIELDS
+                if name.endswith("_yuan") or name == "fen":
+                    problems.append(f"{route} {path}: a fen/yuan twin")
+                elif name in REPLY_MONEY_FIELDS and leaf not in (str, type(None)):
+                    problems.append(f"{route} {path}: {leaf}")
+    assert seen and problems == []

@@ -86,7 +86,7 @@ def test_register_apply_sign_draw_and_get_the_money(django_capture_on_commit_cal
 
     body = {
         "product_code": "WLD",
-        "requested_amount": 3_000_000,
+        "requested_amount": "30000.00",
         "purpose": "consumption",
         "name": person["name"],
         "id_number": person["id_number"],
@@ -104,7 +104,7 @@ def test_register_apply_sign_draw_and_get_the_money(django_capture_on_commit_cal
     assert application["state"] == "auto_approved", application
     offer = borrower.get(f"/origination/me/applications/{application['id']}/offer").json()
     line_id = offer["line_id"]
-    assert offer["limit"] > 0 and offer["apr"] and offer["daily_rate"], offer
+    assert offer["limit"] == "30000.00" and offer["apr"] and offer["daily_rate"], offer
 
     contracts = borrower.get("/contracts/me/contracts").json()["items"]
     (agreement,) = [c for c in contracts if c["kind"] == "line_agreement"]

@@ -17,6 +17,8 @@ too; only a caller that chooses to roll its whole request back would drop it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +30,7 @@ from microloan.customers.models import Customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from microloan.kernel.ids import new_public_id
+from microloan.kernel.money import to_yuan_str
 from microloan.kernel.services import get_business_date
 
 from ..domain import NUMBERED_CHANNELS, ContactCheck, conduct_refusals, local_time
@@ -199,9 +202,18 @@ def debt_of(loan) -> int:
     )
 
 
-def make_promise(*, actor: Actor, case_id: str, amount: int, due_date: dt.date) -> PromiseToPay:
+def make_promise(
+    *,
+    actor: Actor,
+    case_id: str,
+    amount: int | None,
+    due_date: dt.date,
+    input_problems: Mapping[str, Any] | None = None,
+) -> PromiseToPay:
     """Record the borrower's promise to pay ``amount`` fen by ``due_date`` (today's business
-    date up to MAX_PROMISE_DAYS ahead, at most the debt). One pending promise per case."""
+    date up to MAX_PROMISE_DAYS ahead, at most the debt). One pending promise per case.
+    ``input_problems``: fields the caller could not read (the API's yuan ``amount``), reported
+    with the others."""
     actor.require_staff()
     actor.require(WORK_CASE)
     today = get_business_date()
@@ -212,10 +224,10 @@ def make_promise(*, actor: Actor, case_id: str, amount: int, due_date: dt.date) 
             require_open(case)
             problems = {}
             if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-                problems["amount"] = _("A whole number of fen above zero.")
+                problems["amount"] = _("An amount in yuan above zero, e.g. 500.00.")
             elif amount > debt_of(case.loan):
-                problems["amount"] = _("More than the debt (%(debt)s fen).") % {
-                    "debt": debt_of(case.loan)
+                problems["amount"] = _("More than the debt (%(debt)s yuan).") % {
+                    "debt": to_yuan_str(debt_of(case.loan))
                 }
             if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime):
                 problems["due_date"] = _("A date is required.")
@@ -223,6 +235,7 @@ def make_promise(*, actor: Actor, case_id: str, amount: int, due_date: dt.date) 
                 problems["due_date"] = _("The date is in the past.")
             elif due_date > today + dt.timedelta(days=MAX_PROMISE_DAYS):
                 problems["due_date"] = _("At most 30 days ahead.")
+            problems.update(input_problems or {})
             if problems:
                 raise ValidationFailed(fields=problems)
             if case.promises.filter(status=PromiseToPay.Status.PENDING).exists():

@@ -73,7 +73,7 @@ def at_ten(monkeypatch):
 def test_list_and_detail_mask_the_borrower(client, case, as_collector):
     page = get(client, "/cases", as_collector, bucket="M1").json()
     assert [item["id"] for item in page["items"]] == [case.public_id]
-    assert page["items"][0]["opening_overdue"] == {"fen": 80_000, "yuan": "800.00"}
+    assert page["items"][0]["opening_overdue"] == "800.00"
     assert get(client, "/cases", as_collector, bucket="M2").json()["total"] == 0
     assert get(client, "/cases", as_collector, collector="me").json()["total"] == 1
     detail = get(client, f"/cases/{case.public_id}", as_collector).json()
@@ -143,10 +143,16 @@ def test_malformed_contacts_store_nothing(client, case, as_collector, at_ten, bo
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"amount": 10_000, "due_date": "2026-03-01"}, "due_date"),  # yesterday
-        ({"amount": 10**12, "due_date": "2026-03-05"}, "amount"),  # more than the debt
-        ({"amount": -5, "due_date": "2026-03-05"}, "amount"),
-        ({"amount": "12.5", "due_date": "2026-03-05"}, "amount"),
+        ({"amount": "100.00", "due_date": "2026-03-01"}, "due_date"),  # yesterday
+        ({"amount": "10000000000.00", "due_date": "2026-03-05"}, "amount"),  # more than the debt
+        ({"amount": "0.00", "due_date": "2026-03-05"}, "amount"),
+        ({"amount": "-5", "due_date": "2026-03-05"}, "amount"),
+        ({"amount": "1,000.00", "due_date": "2026-03-05"}, "amount"),
+        ({"amount": "１０００", "due_date": "2026-03-05"}, "amount"),
+        ({"amount": "1.234", "due_date": "2026-03-05"}, "amount"),
+        ({"amount": "", "due_date": "2026-03-05"}, "amount"),
+        ({"amount": 50_000, "due_date": "2026-03-05"}, "amount"),  # fen, the old form
+        ({"amount": 500.0, "due_date": "2026-03-05"}, "amount"),
         ({"due_date": "2026-03-05"}, "amount"),
     ],
 )
@@ -161,10 +167,12 @@ def test_promise_cause_and_restructure_proposal(client, case, as_collector):
     reply = post(
         client,
         f"/cases/{case.public_id}/promises",
-        {"amount": 50_000, "due_date": "2026-03-09"},
+        {"amount": "500.50", "due_date": "2026-03-09"},
         as_collector,
     )
     assert reply.status_code == 201 and reply.json()["status"] == "pending"
+    assert reply.json()["amount"] == "500.50" and reply.json()["paid_amount"] == "0.00"
+    assert PromiseToPay.objects.get().amount == 50_050
     reply = post(client, f"/cases/{case.public_id}/cause", {"cause": "illness"}, as_collector)
     assert (reply.status_code, reply.json()["cause"]) == (200, "illness")
     reply = post(
@@ -217,7 +225,7 @@ def test_stats_endpoint(client, case, as_collector):
     assert reply.status_code == 200
     body = reply.json()
     assert body["recovery_by_bucket"][0]["key"] == "M1"
-    assert body["recovery_by_bucket"][0]["overdue"] == 80_000
+    assert body["recovery_by_bucket"][0]["overdue"] == "800.00"
     assert (
         get(
             client, "/stats", as_collector, date_from="2026-04-01", date_to="2026-03-01"
@@ -231,3 +239,24 @@ def test_roles_without_collections_permissions_are_refused(client, case):
     assert get(client, "/cases", marketing).status_code == 403
     assert get(client, "/stats", marketing).status_code == 403
     assert get(client, "/cases", {}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [("1,000.00", "invalid_amount"), ("1.234", "invalid_amount"), (50_000, "validation_failed")],
+)
+def test_a_bad_promise_amount_is_named_with_the_other_problems(
+    client, case, as_collector, amount, code
+):
+    reply = post(
+        client,
+        f"/cases/{case.public_id}/promises",
+        {"amount": amount, "due_date": "2026-03-01"},  # yesterday
+        as_collector,
+    )
+    assert reply.status_code == 422, reply.json()
+    if code == "invalid_amount":  # read by the app: every problem at once
+        assert set(reply.json()["fields"]) == {"amount", "due_date"}
+    else:  # a JSON number where a string is expected: the schema names it
+        assert reply.json()["code"] == code and "amount" in reply.json()["fields"]
+    assert not PromiseToPay.objects.exists()

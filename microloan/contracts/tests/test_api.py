@@ -50,7 +50,7 @@ def test_the_borrower_lists_views_and_signs_both_contracts(client, loan, borrowe
     assert {item["kind"] for item in listed["items"]} == {"line_agreement", "loan"}
     loan_item = next(i for i in listed["items"] if i["kind"] == "loan")
     assert list(loan_item)[:2] == ["apr", "apr_percent"]  # the APR leads the reply
-    assert loan_item["amount"] == 1_200_000 and loan_item["amount_yuan"] == "12000.00"
+    assert loan_item["amount"] == "12000.00" and "amount_yuan" not in loan_item
     assert loan_item["state"] == "pending"
 
     agreement, contract = agreement_of(loan.line.public_id), contract_of(loan.public_id)
@@ -75,6 +75,8 @@ def test_the_borrower_lists_views_and_signs_both_contracts(client, loan, borrowe
     assert response.status_code == 200, response.content
     detail = client.get(f"{BASE}/me/contracts/{contract.public_id}", **borrower_headers).json()
     assert detail["state"] == "signed" and len(detail["schedule"]) == 5
+    assert detail["schedule"][-1]["balance_after"] == "0.00"  # money as yuan strings
+    assert sum(int(row["principal"].replace(".", "")) for row in detail["schedule"]) == 1_200_000
     sealed = _pdf(client, borrower_headers, contract)
     contract.refresh_from_db()
     assert sealed["X-Content-SHA256"] == contract.sealed_sha256

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -203,11 +204,14 @@ def _run_checks(
     now: dt.datetime,
     today: dt.date,
     resubmitting: Application | None,
+    input_problems: Mapping[str, Any] | None = None,
 ) -> _Checked:
     """Everything before the write: refusals at the door, admission, and the identity
     provider's answers (a remote call: never inside a transaction). The risk chain runs
     later, in the transaction (``_Checked.assessed``)."""
-    clean = validate_application(data, customer=customer, today=today)
+    clean = validate_application(
+        data, customer=customer, today=today, input_problems=input_problems
+    )
     if clean.consents and actor.kind == "staff":
         actor.require("customers.add_consent")  # staff record consents given on paper
     policy = active_policy()
@@ -400,7 +404,12 @@ def _persist(
 
 
 def apply_for_credit(
-    *, actor: Actor, data: Any, customer_id: str = "", ip: str = ""
+    *,
+    actor: Actor,
+    data: Any,
+    customer_id: str = "",
+    ip: str = "",
+    input_problems: Mapping[str, Any] | None = None,
 ) -> Application:
     """Apply for a credit line (see the module doc). A borrower applies for themself; staff
     with ``origination.add_application`` pass ``customer_id``. ``data``: product_code,
@@ -425,6 +434,7 @@ def apply_for_credit(
         now=now,
         today=today,
         resubmitting=None,
+        input_problems=input_problems,
     )
     application = Application(
         public_id=public_id,
@@ -449,7 +459,12 @@ def apply_for_credit(
 
 
 def resubmit_application(
-    *, actor: Actor, application_id: str, data: Any, ip: str = ""
+    *,
+    actor: Actor,
+    application_id: str,
+    data: Any,
+    ip: str = "",
+    input_problems: Mapping[str, Any] | None = None,
 ) -> Application:
     """Send a returned application again with corrected data: the same application, a new
     attempt, every check run again. Only from ``returned`` (else 409 ``not_returned``)."""
@@ -468,6 +483,7 @@ def resubmit_application(
         now=now,
         today=today,
         resubmitting=found,
+        input_problems=input_problems,
     )
     with transaction.atomic():
         application = get_application(actor, application_id, lock=True)

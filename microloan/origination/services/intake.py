@@ -39,6 +39,7 @@ from microloan.customers.validation import (
     validate_consents,
 )
 from microloan.kernel.errors import ValidationFailed
+from microloan.kernel.money import to_yuan_str
 from microloan.products.domain import ProductTerms
 from microloan.products.models import Product, ProductVersion
 
@@ -160,12 +161,12 @@ def _product(code: Any) -> tuple[ProductVersion, ProductTerms]:
 
 def _amount(value: Any, terms: ProductTerms | None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise FieldInvalid("invalid_amount", _("Give the amount in fen, a whole number."))
+        raise FieldInvalid("invalid_amount", _("Give the amount in yuan, e.g. 5000.00."))
     if terms is not None and not terms.min_drawdown <= value <= terms.max_line_limit:
         raise FieldInvalid(
             "amount_out_of_range",
-            _("The limit asked for must be from %(low)s to %(high)s fen.")
-            % {"low": terms.min_drawdown, "high": terms.max_line_limit},
+            _("The limit asked for must be from %(low)s to %(high)s yuan.")
+            % {"low": to_yuan_str(terms.min_drawdown), "high": to_yuan_str(terms.max_line_limit)},
         )
     if value <= 0:
         raise FieldInvalid("invalid_amount", _("The amount must be more than zero."))
@@ -179,9 +180,15 @@ def _same_customer_value(given: str, registered: str, normalise) -> str:
 
 
 def validate_application(
-    data: Mapping[str, Any], *, customer: Customer, today: dt.date
+    data: Mapping[str, Any],
+    *,
+    customer: Customer,
+    today: dt.date,
+    input_problems: Mapping[str, Problem] | None = None,
 ) -> CleanApplication:
-    """The checked application, or ``ApplicationInvalid`` naming every problem."""
+    """The checked application, or ``ApplicationInvalid`` naming every problem.
+    ``input_problems``: fields the caller could not read (the API's yuan strings), reported
+    with the others; such a field is left out of ``data``."""
     if not isinstance(data, Mapping):
         raise ApplicationInvalid({"body": Problem("invalid_body", _("Must be a JSON object."))})
     problems: dict[str, Problem] = {}
@@ -248,6 +255,7 @@ def validate_application(
                 _("These consents are needed to apply: %(purposes)s.")
                 % {"purposes": ", ".join(missing)},
             )
+    problems.update(input_problems or {})
     if problems:
         raise ApplicationInvalid(problems)
     return CleanApplication(

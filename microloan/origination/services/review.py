@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
+from microloan.kernel.money import to_yuan_str
 from microloan.kernel.rounding import parse_rate
 from microloan.products.models import ProductVersion
 
@@ -217,19 +218,19 @@ def _check_offer(
     product's range and, when it prices by grade, one of its grid's rates; terms allowed."""
     terms = ProductVersion.objects.get(public_id=application.product_version).terms()
     if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
-        problems["limit"] = _("Give the limit in fen, a whole number above zero.")
+        problems["limit"] = _("Give the limit in yuan, above zero, e.g. 5000.00.")
     else:
         existing, _used, _ever = open_credit(application.customer_id)
         headroom = active_policy().thresholds["max_total_credit_fen"] - existing
         if limit > terms.max_line_limit:
-            problems["limit"] = _("At most the product's maximum line limit (%(max)s fen).") % {
-                "max": terms.max_line_limit
+            problems["limit"] = _("At most the product's maximum line limit (%(max)s yuan).") % {
+                "max": to_yuan_str(terms.max_line_limit)
             }
         elif limit > headroom:
             problems["limit"] = _(
                 "The customer's credit lines would exceed 200,000 yuan in total (at most "
-                "%(max)s fen more)."
-            ) % {"max": max(headroom, 0)}
+                "%(max)s yuan more)."
+            ) % {"max": to_yuan_str(max(headroom, 0))}
         elif limit < terms.min_drawdown:
             problems["limit"] = _("At least the product's minimum drawdown.")
     rate = _rate(daily_rate, problems)
@@ -262,8 +263,10 @@ def decide_application(
     daily_rate: str | None = None,
     terms_months: list[int] | None = None,
     return_fields: Mapping[str, str] | None = None,
+    input_problems: Mapping[str, Any] | None = None,
 ) -> Application:
-    """Decide the claimed case's current stage (see the module doc)."""
+    """Decide the claimed case's current stage (see the module doc). ``input_problems``:
+    fields the caller could not read (the API's yuan ``limit``), reported with the others."""
     with transaction.atomic():
         application = _locked_for_review(actor, application_id)
         stage = application.state
@@ -294,6 +297,7 @@ def decide_application(
                 terms_months=terms_months,
                 problems=problems,
             )
+        problems.update(input_problems or {})
         if problems:
             raise ValidationFailed(fields=problems)
         before = {"state": stage, "claimed_by": application.claimed_by}

@@ -30,12 +30,12 @@ def _get(headers, path, **query):
     return Client().get(f"{BASE}{path}", query, **headers)
 
 
-def test_portfolio_and_buckets_give_fen_and_percent_strings(analyst, snapshot):
+def test_portfolio_and_buckets_give_yuan_and_percent_strings(analyst, snapshot):
     body = _get(analyst, "/portfolio", date="2026-03-31").json()
-    assert body["date"] == "2026-03-31" and body["principal"] == 100000 and body["loans"] == 10
+    assert body["date"] == "2026-03-31" and body["principal"] == "1000.00" and body["loans"] == 10
     assert [(g["key"], g["principal"], g["principal_share"]) for g in body["by_product"]] == [
-        ("WLD", 75000, "75.00"),
-        ("WLDE", 25000, "25.00"),
+        ("WLD", "750.00", "75.00"),
+        ("WLDE", "250.00", "25.00"),
     ]
     assert [g["key"] for g in body["by_category"]][:3] == [
         "normal",
@@ -67,7 +67,7 @@ def test_roll_rates_vintages_and_recovery(analyst, month_ends):
         body = _get(analyst, "/vintages", metric=metric).json()
         assert body["metric"] == "30+"
     (curve,) = body["curves"]
-    assert (curve["vintage"], curve["loans"], curve["principal"]) == ("2026-01", 2, 80000)
+    assert (curve["vintage"], curve["loans"], curve["principal"]) == ("2026-01", 2, "800.00")
     # MOB 2 (March): the second loan, 51 days past due with 30000 → 37.50 % of 80000, 1 of 2.
     assert [(p["months_on_book"], p["principal_pct"], p["loans_pct"]) for p in curve["points"]] == [
         (1, "0.00", "0.00"),
@@ -82,9 +82,9 @@ def test_roll_rates_vintages_and_recovery(analyst, month_ends):
     assert m1_recovery == {
         "bucket": "M1",
         "loans": 1,
-        "overdue_amount": 2000,
-        "collected": 0,
-        "recovered": 0,
+        "overdue_amount": "20.00",
+        "collected": "0.00",
+        "recovered": "0.00",
         "rate": "0.00",
     }
     assert next(r for r in recovery["rows"] if r["bucket"] == "M2")["rate"] is None

@@ -84,10 +84,8 @@ class CheckOut(Schema):
     facts: dict[str, Any]
     decision: str
     reasons: list[str]
-    limit_before: int
-    limit_before_yuan: str
-    proposed_limit: int | None
-    proposed_limit_yuan: str | None
+    limit_before: str = Field(description="yuan")
+    proposed_limit: str | None = Field(description="yuan")
     requested_by: str
     created_at: dt.datetime
 
@@ -100,11 +98,11 @@ class CheckOut(Schema):
         return check.line.public_id
 
     @staticmethod
-    def resolve_limit_before_yuan(check: PostLoanCheck) -> str:
+    def resolve_limit_before(check: PostLoanCheck) -> str:
         return to_yuan_str(check.limit_before)
 
     @staticmethod
-    def resolve_proposed_limit_yuan(check: PostLoanCheck) -> str | None:
+    def resolve_proposed_limit(check: PostLoanCheck) -> str | None:
         return _yuan(check.proposed_limit)
 
 
@@ -119,10 +117,8 @@ class ActionOut(Schema):
     customer_id: str
     kind: str
     status: str
-    old_limit: int
-    old_limit_yuan: str
-    new_limit: int | None
-    new_limit_yuan: str | None
+    old_limit: str = Field(description="yuan")
+    new_limit: str | None = Field(description="yuan")
     reason: str
     maker: str | None
     checker: str | None
@@ -144,11 +140,11 @@ class ActionOut(Schema):
         return action.line.public_id
 
     @staticmethod
-    def resolve_old_limit_yuan(action: EarlyWarningAction) -> str:
+    def resolve_old_limit(action: EarlyWarningAction) -> str:
         return to_yuan_str(action.old_limit)
 
     @staticmethod
-    def resolve_new_limit_yuan(action: EarlyWarningAction) -> str | None:
+    def resolve_new_limit(action: EarlyWarningAction) -> str | None:
         return _yuan(action.new_limit)
 
     @staticmethod

@@ -74,8 +74,8 @@ def test_list_filter_and_read_checks(client, analyst, book):
     assert one["count"] == 1
     item = one["items"][0]
     assert item["line_id"] == book[0].public_id and item["decision"] == "reduce"
-    assert item["limit_before"] == 5_000_000 and item["limit_before_yuan"] == "50000.00"
-    assert item["proposed_limit"] == 3_000_000 and item["trigger"] == "monthly"
+    assert item["limit_before"] == "50000.00" and "limit_before_yuan" not in item
+    assert item["proposed_limit"] == "30000.00" and item["trigger"] == "monthly"
     assert set(item["score_points"]) == {
         "max_dpd_6m", "late_instalments_6m", "utilisation", "months_on_book"
     }  # fmt: skip
@@ -95,7 +95,7 @@ def test_approval_queue_and_maker_checker_over_http(client, analyst, book):
     queue = client.get(f"{BASE}/actions?status=pending", **analyst).json()
     assert queue["count"] == 2
     first = queue["items"][0]
-    assert first["maker"] is None and first["new_limit_yuan"] == "30000.00"
+    assert first["maker"] is None and first["new_limit"] == "30000.00"
     approved = post(client, f"/actions/{first['id']}/approve", {"note": "agreed"}, analyst)
     assert approved.status_code == 200, approved.content
     assert approved.json()["status"] == "applied" and approved.json()["checker"]
