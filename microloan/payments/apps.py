@@ -13,10 +13,15 @@ class PaymentsConfig(AppConfig):
         from microloan.kernel import events
 
         from .services.autodebit import HOOK_NAME, create_auto_debit_orders
-        from .subscribers import on_contract_signed, on_loan_cancelled
+        from .subscribers import (
+            on_contract_signed,
+            on_loan_cancelled,
+            on_manual_posting_recorded,
+        )
 
         events.subscribe("contract.signed", on_contract_signed)
         events.subscribe("loan.cancelled", on_loan_cancelled)
+        events.subscribe("manual_posting.recorded", on_manual_posting_recorded)
         if HOOK_NAME not in {step.name for step in eod_steps()}:
             register_hook(
                 "auto_debit", name=HOOK_NAME, run=create_auto_debit_orders, partitioned=True

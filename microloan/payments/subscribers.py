@@ -36,3 +36,16 @@ def on_loan_cancelled(*, event: str, loan_id: str = "", **_payload):
             )
         if order.status == PaymentOrder.Status.CREATED:
             close_unsent_order(order, code="loan_cancelled")
+
+
+def on_manual_posting_recorded(*, event: str, bank_reference: str, **_payload):
+    """Staff recording by hand money the bank reported on one of our orders would post it twice:
+    refused (the recording rolls back), naming the order to look at instead."""
+    order = PaymentOrder.objects.filter(channel_ref=bank_reference).exclude(channel_ref="").first()
+    if order is not None:
+        raise Conflict(
+            _("This bank reference belongs to payment order %(order)s; it is not posted by hand.")
+            % {"order": order.public_id},
+            code="bank_reference_of_order",
+            fields={"bank_reference": bank_reference, "order_id": order.public_id},
+        )

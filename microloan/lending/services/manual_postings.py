@@ -3,11 +3,13 @@ threshold).
 
 The maker needs ``lending.record_manualposting`` and gives the bank's channel and reference:
 one posting per (channel, reference) that is not rejected, so the same bank money never posts
-twice (409 ``bank_reference_used``). Up to ``MANUAL_POSTING_APPROVAL_THRESHOLD`` yuan it posts
-at once; above, it waits as a maker-checker request that a different person holding
-``lending.approve_manualposting`` approves (``services.requests``). The posting itself is the
-ordinary repayment, prepayment or payoff service, with ``source_ref = "bank:<channel>:<ref>"``.
-Each step is audited with the person who took it.
+twice (409 ``bank_reference_used``), and none for a reference a payment order already carries
+(payments refuses it: 409 ``bank_reference_of_order``). Up to
+``MANUAL_POSTING_APPROVAL_THRESHOLD`` yuan it posts at once; above, it waits as a maker-checker
+request that a different person holding ``lending.approve_manualposting`` approves
+(``services.requests``). The posting itself is the ordinary repayment, prepayment or payoff
+service, with ``source_ref = "bank:<channel>:<ref>"``. Each step is audited with the person
+who took it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
+from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, ValidationFailed
 from microloan.kernel.ids import new_public_id
@@ -129,6 +132,14 @@ def record_manual_posting(
                 code="bank_reference_used",
                 fields={"bank_reference": bank_reference, "channel": channel},
             ) from exc
+        # Payments refuses (and so rolls this back) a reference its orders already received:
+        # the same bank money would otherwise post once by the order and once by hand.
+        events.publish(
+            "manual_posting.recorded",
+            loan_id=loan.public_id,
+            channel=channel,
+            bank_reference=bank_reference,
+        )
         _audit(actor, "recorded", posting, reason=reason)
         if amount > approval_threshold():
             posting.request = MakerCheckerRequest.objects.create(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from microloan.accounts.testing import bearer, make_borrower_token
+from microloan.accounts.testing import bearer, make_borrower_token, make_staff
 from microloan.batch.registry import Partition, StepContext
 from microloan.kernel.actors import Actor
+from microloan.kernel.errors import Conflict
 from microloan.kernel.services import get_business_date
-from microloan.lending.models import Instalment, Loan, LoanTransaction
+from microloan.lending.models import Instalment, Loan, LoanTransaction, ManualPosting
+from microloan.lending.services import manual_postings
 from microloan.lending.tests import helpers
 from microloan.payments.channels import simulator
 from microloan.payments.models import PaymentOrder, SimulatedBankPayment
@@ -181,3 +183,30 @@ def test_no_auto_debit_before_the_due_date_or_when_nothing_is_due(loan, ops, lin
     )
     helpers.run_eod(1)
     assert not PaymentOrder.objects.filter(kind=Kind.AUTO_DEBIT).exists()
+
+
+def test_money_an_order_received_is_not_posted_again_by_hand(
+    loan, django_capture_on_commit_callbacks, ledger
+):
+    """Staff typing the bank reference of a paid repayment order into a manual posting would
+    post the same bank money twice: refused, naming the order, and nothing posted."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_repayment(loan, {"amount": "500.00"})
+    order = PaymentOrder.objects.get(public_id=response.json()["id"])
+    assert order.status == "succeeded" and order.channel_ref
+    before = ledger.state()
+    clerk = Actor.from_user(make_staff(role="operations", username="ops_manual"))
+    with pytest.raises(Conflict) as refused:
+        manual_postings.record_manual_posting(
+            actor=clerk,
+            loan_id=loan.public_id,
+            kind="repayment",
+            amount=50_000,
+            channel="another-bank-name",
+            bank_reference=order.channel_ref,
+            reason="customer says they paid",
+        )
+    assert refused.value.code == "bank_reference_of_order"
+    assert refused.value.fields["order_id"] == order.public_id
+    assert not ManualPosting.objects.exists()
+    assert ledger.state() == before
