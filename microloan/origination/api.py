@@ -19,6 +19,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
@@ -29,7 +30,7 @@ from microloan.api.middleware import client_ip
 from microloan.api.schemas import ErrorOut
 from microloan.customers.validation import Problem
 from microloan.kernel.actors import Actor
-from microloan.kernel.errors import PermissionDenied
+from microloan.kernel.errors import PermissionDenied, ValidationFailed
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 from microloan.kernel.input_types import ApiDate, BodyInt
 from microloan.kernel.money import MoneyFormatError, parse_yuan, to_yuan_str
@@ -330,6 +331,45 @@ class PolicyOut(Schema):
     retired_at: dt.datetime | None
 
 
+# The policy's money thresholds are stored in fen (as every amount); the API shows and takes
+# them as yuan strings under these names, like every other amount.
+MONEY_THRESHOLDS = {
+    "min_monthly_income": "min_monthly_income_fen",
+    "max_total_credit": "max_total_credit_fen",
+}
+
+
+def _thresholds_out(stored: dict[str, Any]) -> dict[str, Any]:
+    shown = dict(stored)
+    for api_name, stored_name in MONEY_THRESHOLDS.items():
+        if stored_name in shown:
+            shown[api_name] = to_yuan_str(shown.pop(stored_name))
+    return shown
+
+
+def _threshold_changes_in(changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` with yuan amounts read into the stored fen names; fen given directly, or an
+    amount that is not a yuan string, is refused naming the field (all at once)."""
+    stored, problems = dict(changes), {}
+    for api_name, stored_name in MONEY_THRESHOLDS.items():
+        if stored_name in stored:
+            stored.pop(stored_name)
+            problems[f"changes.{stored_name}"] = _(
+                'Amounts are yuan strings: use %(name)s, e.g. "3000.00".'
+            ) % {"name": api_name}
+        if api_name in stored:
+            value = stored.pop(api_name)
+            try:
+                stored[stored_name] = parse_yuan(
+                    value if isinstance(value, str) else "", field=f"changes.{api_name}"
+                )
+            except MoneyFormatError as invalid:
+                problems.update(invalid.fields)
+    if problems:
+        raise ValidationFailed(code="invalid_thresholds", fields=problems)
+    return stored
+
+
 def _policy_out(policy: AdmissionPolicy) -> dict[str, Any]:
     return {
         "id": policy.public_id,
@@ -338,7 +378,7 @@ def _policy_out(policy: AdmissionPolicy) -> dict[str, Any]:
         "note": policy.note,
         "maker": policy.maker.get_username() if policy.maker else None,
         "checker": policy.checker.get_username() if policy.checker else None,
-        "thresholds": policy.thresholds,
+        "thresholds": _thresholds_out(policy.thresholds),
         "created_at": policy.created_at,
         "activated_at": policy.activated_at,
         "retired_at": policy.retired_at,
@@ -588,7 +628,7 @@ def get_policy(request, policy_id: str = _ID):
 def create_policy(request, payload: PolicyIn):
     """A draft: the latest thresholds with ``changes`` merged in; another person approves."""
     policy = services.create_policy_draft(
-        actor=request.auth, changes=payload.changes, note=payload.note
+        actor=request.auth, changes=_threshold_changes_in(payload.changes), note=payload.note
     )
     return Status(201, _policy_out(policy))
 

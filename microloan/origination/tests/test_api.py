@@ -358,6 +358,32 @@ def test_policies_under_maker_checker(client, today):
     assert AdmissionPolicy.objects.get(status="active").thresholds["max_age"] == 50
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"min_monthly_income_fen": 350_000}, "changes.min_monthly_income_fen"),
+        ({"min_monthly_income": 3500}, "changes.min_monthly_income"),
+        ({"min_monthly_income": "3,500.00"}, "changes.min_monthly_income"),
+        ({"max_total_credit": "１０００.００"}, "changes.max_total_credit"),
+        ({"max_total_credit": "-1.00"}, "changes.max_total_credit"),
+    ],
+)
+def test_policy_amounts_are_yuan_strings(client, today, changes, field):
+    maker = staff_headers("origination.view_admissionpolicy", "origination.add_admissionpolicy")
+    shown = client.get(f"{BASE}/policies", **maker).json()[0]["thresholds"]
+    assert shown["min_monthly_income"] == "3000.00" and shown["max_total_credit"] == "200000.00"
+    assert not any(name.endswith("_fen") for name in shown)
+    refused(
+        post(client, "/policies", {"changes": changes}, maker), 422, "invalid_thresholds", field
+    )
+    assert AdmissionPolicy.objects.count() == 1
+    draft = post(client, "/policies", {"changes": {"min_monthly_income": "3500.00"}}, maker)
+    assert draft.status_code == 201, draft.content
+    assert draft.json()["thresholds"]["min_monthly_income"] == "3500.00"
+    stored = AdmissionPolicy.objects.get(public_id=draft.json()["id"]).thresholds
+    assert stored["min_monthly_income_fen"] == 350_000
+
+
 def test_staff_apply_on_behalf_and_search_by_filters(client, customer, today):
     agent = staff_headers("origination.add_application", "origination.view_application")
     body = {**application_body(customer), "customer_id": customer.public_id}
