@@ -22,6 +22,7 @@ from microloan.kernel.errors import DomainError
 from microloan.lending.services.drawdowns import cancel_pending_loan
 
 from ..models import Contract, Kind
+from .offers import void_loan_contract
 
 logger = logging.getLogger(__name__)
 REASON = "offer_expired"
@@ -45,6 +46,12 @@ def expire_unsigned_offers(*, actor: Actor, business_date: dt.date) -> int:
             with transaction.atomic():  # one refusal leaves the others' cancellations standing
                 cancel_pending_loan(actor=actor, loan_id=loan_id, reason=REASON)
         except DomainError as refusal:
+            if refusal.code == "loan_not_pending":
+                # The loan went on (or ended) without this offer: it can never be signed now
+                # (signing needs a pending loan), so it is voided instead of retried every day.
+                with transaction.atomic():
+                    void_loan_contract(actor=actor, loan_id=loan_id, reason="loan_not_pending")
+                continue
             logger.warning("expired offer of loan %s left: %s", loan_id, refusal.code)
             continue
         cancelled += 1

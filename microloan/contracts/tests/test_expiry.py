@@ -43,6 +43,21 @@ def test_an_offer_unsigned_at_the_close_of_its_day_cancels_the_loan_and_frees_th
     assert expire_unsigned_offers(actor=EOD, business_date=today) == 0  # a rerun: nothing left
 
 
+def test_an_offer_whose_loan_went_on_without_it_is_voided_not_retried(loan, today, caplog):
+    """A loan no longer pending (set up directly, as the demo's seed loans are) can never have
+    its offer signed: end of day voids the offer once, quietly, and the loan stays as it is."""
+    Loan.objects.filter(pk=loan.pk).update(status=Loan.Status.ACTIVE)
+
+    assert expire_unsigned_offers(actor=EOD, business_date=today) == 0
+
+    contract = contract_of(loan.public_id)
+    assert contract.status == Contract.Status.VOID
+    assert contract.voided_reason == "loan_not_pending"
+    assert Loan.objects.get(pk=loan.pk).status == Loan.Status.ACTIVE
+    assert "left" not in caplog.text
+    assert not Contract.objects.filter(kind="loan", status=Contract.Status.PENDING).exists()
+
+
 def test_an_offer_of_a_later_day_and_a_signed_contract_are_left_alone(loan, line, today):
     view_and_sign(agreement_of(line.public_id))
     view_and_sign(contract_of(loan.public_id))  # signed: the payout was ordered
