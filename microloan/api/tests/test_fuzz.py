@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -53,6 +55,20 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 BORROWER_OPERATIONS = _borrower_operations()
 staff_schema = schema.exclude(name=BORROWER_OPERATIONS)
 borrower_schema = schema.include(name=BORROWER_OPERATIONS)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI handler closes database connections at each request's start and end; under a
+    test that is the test's own transaction (on PostgreSQL the connection really closes, and
+    later queries would run outside it). Django's test client unhooks the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
