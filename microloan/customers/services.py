@@ -293,10 +293,12 @@ def credit_standing(customer_id: str, *, on: dt.date) -> str | None:
     For lending, before a line opens: ``customer_not_found`` (no such customer) or
     ``id_expired`` (their resident ID expired: admission needs a valid one).
     """
-    found = Customer.objects.filter(public_id=str(customer_id)[:60]).values("id_expiry").first()
+    found = select_one(  # prepared SQL: every line opening asks
+        Customer, '"public_id" = %s', [str(customer_id)[:60]], fields=["id_expiry"]
+    )
     if found is None:
         return "customer_not_found"
-    if found["id_expiry"] is not None and found["id_expiry"] < on:
+    if found.id_expiry is not None and found.id_expiry < on:
         return "id_expired"
     return None
 
