@@ -1,4 +1,4 @@
-"""The ordered steps of end of day, and the hook slots later apps fill.
+"""The ordered steps of end of day, and the slots the apps fill.
 
 Order for business date D (docs/servicing.md explains mark-due before accrue)::
 
@@ -8,6 +8,11 @@ Order for business date D (docs/servicing.md explains mark-due before accrue)::
 
 then the run completes and the business date moves to D + 1. Steps are barriers: every
 partition of one step commits before any partition of the next starts.
+
+Batch runs the steps and knows no app's tables. The core steps (CORE_STEP_ORDER, and the
+closing CLOSING_STEP_ORDER) are set-based SQL on the loans, so lending registers them from its
+``AppConfig.ready()`` with ``register_core_step`` (lending.eod), together with the loan book
+(``register_loan_book``) a run sizes its id-range partitions from.
 
 A later app adds its work to a slot from its ``AppConfig.ready()``::
 
@@ -36,7 +41,16 @@ from dataclasses import dataclass
 
 from microloan.kernel.actors import Actor
 
+CORE_STEP_ORDER = (
+    "mark_due",
+    "accrue_interest",
+    "delinquency",
+    "penalty",
+    "classification",
+    "provisions",
+)
 HOOK_SLOTS = ("auto_debit", "reminders", "collections", "early_warning", "analytics")
+CLOSING_STEP_ORDER = ("portfolio_snapshot",)
 STEP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 STEP_NAME_MAX_LENGTH = 64
 
@@ -69,7 +83,46 @@ class EodStep:
     partitioned: bool = True
 
 
+@dataclass(frozen=True)
+class LoanBook:
+    """The active loans a run partitions: how many, and their lowest and highest id."""
+
+    active: int
+    lowest_id: int | None  # None when there is no active loan
+    highest_id: int | None
+
+
+_core: dict[str, EodStep] = {}
 _hooks: dict[str, list[EodStep]] = {slot: [] for slot in HOOK_SLOTS}
+_loan_book: list[Callable[[], LoanBook]] = []
+
+
+def register_core_step(
+    name: str, *, run: Callable[[StepContext], int], partitioned: bool = True
+) -> EodStep:
+    """Fill the core step ``name`` (one of CORE_STEP_ORDER or CLOSING_STEP_ORDER): it runs at
+    that name's place in the order. Registering a name again replaces the step."""
+    if name not in CORE_STEP_ORDER + CLOSING_STEP_ORDER:
+        raise ValueError(f"unknown end-of-day core step {name!r}")
+    step = EodStep(name=name, run=run, partitioned=partitioned)
+    _core[name] = step
+    return step
+
+
+def missing_core_steps() -> list[str]:
+    """The core steps nobody registered (a run refuses to start without them)."""
+    return [name for name in CORE_STEP_ORDER + CLOSING_STEP_ORDER if name not in _core]
+
+
+def register_loan_book(summary: Callable[[], LoanBook]) -> None:
+    """Set the query a run sizes its partitions from (lending's active loans)."""
+    _loan_book[:] = [summary]
+
+
+def loan_book() -> LoanBook:
+    if not _loan_book:
+        raise RuntimeError("no loan book is registered for end of day (lending registers it)")
+    return _loan_book[0]()
 
 
 def register_hook(
@@ -80,7 +133,7 @@ def register_hook(
         raise ValueError(f"unknown end-of-day hook slot {slot!r}; one of {HOOK_SLOTS}")
     if not STEP_NAME_PATTERN.match(name) or len(name) > STEP_NAME_MAX_LENGTH:
         raise ValueError(f"hook name must be dotted lower-case words, got {name!r}")
-    if name in {step.name for step in eod_steps()}:
+    if name in {step.name for step in eod_steps()} or name in CORE_STEP_ORDER + CLOSING_STEP_ORDER:
         raise ValueError(f"an end-of-day step named {name!r} exists already")
     step = EodStep(name=name, run=run, partitioned=partitioned)
     _hooks[slot].append(step)
@@ -98,11 +151,9 @@ def hooks(slot: str) -> list[EodStep]:
 
 
 def eod_steps() -> list[EodStep]:
-    """Every step of a run, in order."""
-    from . import steps  # the core steps import this module's dataclasses
-
+    """Every registered step of a run, in order."""
     return [
-        *steps.CORE_STEPS,
+        *(_core[name] for name in CORE_STEP_ORDER if name in _core),
         *(hook for slot in HOOK_SLOTS for hook in _hooks[slot]),
-        *steps.CLOSING_STEPS,
+        *(_core[name] for name in CLOSING_STEP_ORDER if name in _core),
     ]

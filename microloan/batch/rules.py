@@ -1,56 +1,14 @@
-"""Pure rules of end of day: provision rates, the required allowance, partition sizing.
+"""Pure rules of end of day's orchestration: partition sizing and id ranges.
 
-No ORM, no clock. The SQL steps compute the same things set-based; these functions are what
-the steps call for per-product figures and what the tests check the SQL against.
+No ORM, no clock. (The loan loss provision rates are lending's: lending.eod.provisions.)
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
-
-from microloan.lending.classification import Category
-
-# Loan loss allowance as a share of principal outstanding, by five-category classification.
-# Overridable with settings.EOD_PROVISION_RATES ({"normal": "0.01", …}).
-PROVISION_RATES: dict[str, Decimal] = {
-    Category.NORMAL: Decimal("0.01"),
-    Category.SPECIAL_MENTION: Decimal("0.02"),
-    Category.SUBSTANDARD: Decimal("0.25"),
-    Category.DOUBTFUL: Decimal("0.50"),
-    Category.LOSS: Decimal("1"),
-}
 
 DEFAULT_PARTITION_SIZE = 200_000  # loans per partition (settings.EOD_PARTITION_SIZE)
 MAX_PARTITIONS = 1024
-
-
-def provision_rates(overrides: Mapping[str, object] | None = None) -> dict[str, Decimal]:
-    """The rates by category, with ``overrides`` (category -> rate as str/Decimal) applied."""
-    rates = dict(PROVISION_RATES)
-    for category, rate in (overrides or {}).items():
-        if category not in rates:
-            raise ValueError(f"unknown loan category {category!r} in provision rates")
-        value = Decimal(str(rate))
-        if not value.is_finite() or not 0 <= value <= 1:
-            raise ValueError(f"provision rate for {category} must be between 0 and 1")
-        rates[category] = value
-    return rates
-
-
-def required_allowance(
-    principal_by_category: Mapping[str, int], rates: Mapping[str, Decimal]
-) -> int:
-    """Σ principal × rate over categories, rounded half-up once, on the product's total."""
-    exact = sum(
-        (
-            Decimal(principal) * rates[category]
-            for category, principal in principal_by_category.items()
-        ),
-        Decimal(0),
-    )
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def partition_count(active_loans: int, *, partition_size: int, requested: int | None) -> int:

@@ -25,7 +25,7 @@ from time import perf_counter
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,10 +34,17 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, ValidationFailed
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.services import advance_business_date, get_business_date
-from microloan.lending.models import Loan
 
 from .models import EodCheckpoint, EodRun, EodWorkItem
-from .registry import EodStep, Partition, StepContext, eod_steps
+from .registry import (
+    EodStep,
+    LoanBook,
+    Partition,
+    StepContext,
+    eod_steps,
+    loan_book,
+    missing_core_steps,
+)
 from .rules import DEFAULT_PARTITION_SIZE, partition_bounds, partition_count
 from .sql import ID_CEILING, batch_connection, checkpoint_wal, is_sqlite
 
@@ -144,10 +151,14 @@ def start_or_resume_run(
 
 
 def _create_run(actor: Actor, today: dt.date, partitions: int | None) -> EodRun:
-    active = Loan.objects.filter(status=Loan.Status.ACTIVE).count()
+    missing = missing_core_steps()
+    if missing:  # a run without them would advance the date with the books not moved on
+        raise RuntimeError(f"end-of-day core steps not registered: {', '.join(missing)}")
+    book = loan_book()
+    active = book.active
     size = int(getattr(settings, "EOD_PARTITION_SIZE", DEFAULT_PARTITION_SIZE))
     count = partition_count(active, partition_size=size, requested=partitions)
-    bounds = partition_bounds(_partition_first_ids(count), ID_CEILING)
+    bounds = partition_bounds(_partition_first_ids(book, count), ID_CEILING)
     run = EodRun.objects.create(
         public_id=new_public_id("eod"),
         business_date=today,
@@ -166,16 +177,15 @@ def _create_run(actor: Actor, today: dt.date, partitions: int | None) -> EodRun:
     return run
 
 
-def _partition_first_ids(count: int) -> list[int]:
+def _partition_first_ids(book: LoanBook, count: int) -> list[int]:
     """First ids of partitions 2…count: the active loans' id range cut in equal widths.
 
-    Two index look-ups instead of ranking every loan; ids are handed out in order, so equal
-    widths hold about equal numbers of loans.
+    The book's lowest and highest id instead of ranking every loan; ids are handed out in
+    order, so equal widths hold about equal numbers of loans.
     """
-    bounds = Loan.objects.filter(status=Loan.Status.ACTIVE).aggregate(lo=Min("id"), hi=Max("id"))
-    if count <= 1 or bounds["lo"] is None:
+    if count <= 1 or book.lowest_id is None or book.highest_id is None:
         return []
-    lo, width = bounds["lo"], bounds["hi"] - bounds["lo"] + 1
+    lo, width = book.lowest_id, book.highest_id - book.lowest_id + 1
     return [lo + width * index // count for index in range(1, count)]
 
 

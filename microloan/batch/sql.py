@@ -1,13 +1,10 @@
-"""SQL fragments that differ between SQLite and PostgreSQL, and the integer money math.
+"""SQL fragments that differ between SQLite and PostgreSQL, for every app's end-of-day steps.
 
 Dates go into the statements as literals made here from ``datetime.date`` objects (digits and
 dashes only, so nothing can be injected), which lets one expression use the same date many
-times. Day differences: ``julianday()`` on SQLite, date subtraction on PostgreSQL.
-
-Rounding ``x / 10^8`` to the fen (x ≥ 0, so integer division truncates = floors on both):
-half-up ``(x + 5·10^7) / 10^8`` as docs/servicing.md gives it; ``down``, ``up`` and
-``half_even`` as further branches of one CASE on the loan's ``rounding`` column, so loans of
-every product go through the same single UPDATE (no separate Python pass is needed).
+times. Day differences: ``julianday()`` on SQLite, date subtraction on PostgreSQL. Partitions
+are id ranges. Fragments about one app's columns (lending's rounding and classification) live
+in that app (lending.eod.sql).
 """
 
 from __future__ import annotations
@@ -18,16 +15,6 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from microloan.lending.classification import (
-    DOUBTFUL_MAX_DPD,
-    SPECIAL_MENTION_MAX_DPD,
-    SUBSTANDARD_MAX_DPD,
-    Bucket,
-    Category,
-)
-from microloan.lending.models import RATE_SCALE
-
-HALF = RATE_SCALE // 2
 ID_CEILING = 2**63 - 1  # upper bound of the last partition: above any loan id
 
 # SQLite settings of the connection while a run works, put back afterwards: a page cache that
@@ -87,42 +74,6 @@ def days_since(day: dt.date, column: str) -> str:
         julian_day = day.toordinal() + 1721424.5  # julianday() of ``day``, computed once here
         return f"CAST({julian_day} - julianday({column}) AS INTEGER)"
     return f"({date_literal(day)} - {column})"
-
-
-def round_rate_product(product: str, rounding_column: str = "rounding") -> str:
-    """``product / 10^8`` rounded to an integer by the row's rounding mode (product ≥ 0)."""
-    x, s = f"({product})", RATE_SCALE
-    half_even = (
-        f"{x} / {s} + CASE WHEN {x} % {s} > {HALF}"
-        f" OR ({x} % {s} = {HALF} AND ({x} / {s}) % 2 = 1) THEN 1 ELSE 0 END"
-    )
-    return (
-        f"CASE {rounding_column} WHEN 'half_up' THEN ({x} + {HALF}) / {s}"
-        f" WHEN 'down' THEN {x} / {s}"
-        f" WHEN 'up' THEN ({x} + {s - 1}) / {s}"
-        f" ELSE {half_even} END"
-    )
-
-
-def category_case(dpd: str = "dpd", restructured: str = "restructured") -> str:
-    """The five-category classification of lending.classification.classify, as SQL."""
-    return (
-        f"CASE WHEN {dpd} > {DOUBTFUL_MAX_DPD} THEN '{Category.LOSS}'"
-        f" WHEN {dpd} > {SUBSTANDARD_MAX_DPD} THEN '{Category.DOUBTFUL}'"
-        f" WHEN {dpd} > {SPECIAL_MENTION_MAX_DPD} OR {restructured}"
-        f" THEN '{Category.SUBSTANDARD}'"
-        f" WHEN {dpd} > 0 THEN '{Category.SPECIAL_MENTION}'"
-        f" ELSE '{Category.NORMAL}' END"
-    )
-
-
-def bucket_case(dpd: str = "dpd") -> str:
-    """The collection bucket of lending.classification.bucket, as SQL."""
-    return (
-        f"CASE WHEN {dpd} = 0 THEN '{Bucket.M0}' WHEN {dpd} <= 30 THEN '{Bucket.M1}'"
-        f" WHEN {dpd} <= 60 THEN '{Bucket.M2}' WHEN {dpd} <= 90 THEN '{Bucket.M3}'"
-        f" ELSE '{Bucket.M3_PLUS}' END"
-    )
 
 
 def in_partition(lo: int, hi: int, column: str = "id") -> str:

@@ -10,6 +10,10 @@ class LendingConfig(AppConfig):
     def ready(self) -> None:
         from microloan.backoffice.navigation import NAV_ITEMS
 
+        from .eod import register_eod_steps
+
+        register_eod_steps()
+
         NAV_ITEMS.append((_("Loans"), "lending:loans", "lending.view_loan"))
         NAV_ITEMS.append((_("Credit lines"), "lending:lines", "lending.view_creditline"))
         NAV_ITEMS.append(

@@ -9,13 +9,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from microloan.batch.rules import PROVISION_RATES
 from microloan.batch.services import BATCH_ACTOR, run_eod
 from microloan.kernel.actors import Actor
 from microloan.kernel.rounding import round_fen
 from microloan.kernel.services import get_business_date
 from microloan.ledger import accounts as gl
 from microloan.ledger.services import account_balances
+from microloan.lending.eod.provisions import PROVISION_RATES
 from microloan.lending.models import Instalment, Loan
 from microloan.lending.services.repayments import repay
 

@@ -7,13 +7,13 @@ import pytest
 from django.db import transaction
 
 from microloan.audit.models import AuditRecord
-from microloan.batch import steps
+from microloan.batch import registry
 from microloan.batch.models import EodCheckpoint, EodRun
 from microloan.batch.registry import EodStep
 from microloan.batch.services import BATCH_ACTOR, run_eod
-from microloan.batch.steps import LoanScheduleMismatch
 from microloan.kernel.services import get_business_date
 from microloan.ledger.models import JournalEntry
+from microloan.lending.eod.steps import LoanScheduleMismatch
 from microloan.lending.models import Loan
 
 from .conftest import BOOK_DATE
@@ -26,7 +26,7 @@ class PowerCut(Exception):
     pass
 
 
-def _failing_on(step_name: str, partition: int) -> list[EodStep]:
+def _failing_on(step_name: str, partition: int) -> EodStep:
     def failing(original):
         def run(ctx):
             rows = original(ctx)  # the partition's work is done… and then the process dies
@@ -36,10 +36,8 @@ def _failing_on(step_name: str, partition: int) -> list[EodStep]:
 
         return run
 
-    return [
-        EodStep(s.name, failing(s.run), s.partitioned) if s.name == step_name else s
-        for s in steps.CORE_STEPS
-    ]
+    step = registry._core[step_name]
+    return EodStep(step.name, failing(step.run), step.partitioned)
 
 
 def _uninterrupted_state(days: int) -> dict:
@@ -57,7 +55,7 @@ def test_resume_after_a_failure_inside_a_step(book, monkeypatch, step_name):
     assert get_business_date() == BOOK_DATE
 
     failing_partition = 0 if step_name == "provisions" else 1
-    monkeypatch.setattr(steps, "CORE_STEPS", _failing_on(step_name, failing_partition))
+    monkeypatch.setitem(registry._core, step_name, _failing_on(step_name, failing_partition))
     with pytest.raises(PowerCut):
         run_eod(actor=BATCH_ACTOR, partitions=3)
     run = EodRun.objects.get()

@@ -4,10 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from microloan.batch.rules import (
+from microloan.batch.rules import partition_bounds, partition_count
+from microloan.lending.eod.provisions import (
     PROVISION_RATES,
-    partition_bounds,
-    partition_count,
     provision_rates,
     required_allowance,
 )

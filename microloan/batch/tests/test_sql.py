@@ -8,15 +8,10 @@ from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from microloan.batch.sql import (
-    bucket_case,
-    category_case,
-    date_literal,
-    days_since,
-    round_rate_product,
-)
+from microloan.batch.sql import date_literal, days_since
 from microloan.kernel.rounding import ROUNDING_MODES, round_fen
 from microloan.lending.classification import bucket, classify
+from microloan.lending.eod.sql import bucket_case, category_case, round_rate_product
 
 pytestmark = pytest.mark.django_db
 SCALE = 10**8

@@ -9,11 +9,11 @@ import pytest
 from django.db.models import Count, Sum
 
 from microloan.batch.models import PortfolioSnapshot
-from microloan.batch.rules import PROVISION_RATES, required_allowance
 from microloan.batch.services import BATCH_ACTOR, run_eod
 from microloan.ledger import accounts as gl
 from microloan.ledger.services import gl_balances_by_product
 from microloan.lending.classification import bucket
+from microloan.lending.eod.provisions import PROVISION_RATES, required_allowance
 from microloan.lending.models import Loan
 
 from .helpers import assert_subledger_equals_gl

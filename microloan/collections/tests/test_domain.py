@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from microloan.batch.sql import bucket_case
+from microloan.lending.eod.sql import bucket_case
 
 from ..domain import (
     MAX_DAILY_ATTEMPTS,

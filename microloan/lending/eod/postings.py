@@ -8,11 +8,10 @@ postings, normally stops it from running at all.
 
 from __future__ import annotations
 
+from microloan.batch.registry import StepContext
 from microloan.ledger import accounts as gl
 from microloan.ledger.domain import EntryDraft, EntryType
 from microloan.ledger.services import gl_balances_by_product, post_entries_bulk
-
-from .registry import StepContext
 
 
 def _draft(

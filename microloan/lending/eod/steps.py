@@ -1,4 +1,7 @@
-"""The core end-of-day steps: set-based SQL, one call per (step, partition).
+"""Lending's end-of-day steps: set-based SQL on the loans, one call per (step, partition).
+
+Registered with batch.registry as the core steps (lending.eod.register_eod_steps); batch's
+runner opens the transactions, partitions and checkpoints.
 
 Each function runs inside the partition's transaction (opened by the runner, which also writes
 the checkpoint) and returns the rows it changed. Every UPDATE carries a per-loan guard (the
@@ -12,25 +15,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 
-from microloan.lending.classification import Bucket, Category
+from microloan.batch.registry import StepContext
+from microloan.batch.snapshots import store_portfolio_snapshot
+from microloan.batch.sql import date_literal, days_since, in_partition
+from microloan.lending.classification import Category
 from microloan.lending.models import Instalment, Loan
 
 from . import postings
-from .models import PortfolioSnapshot
-from .registry import EodStep, StepContext
-from .rules import provision_rates, required_allowance
-from .sql import (
-    bucket_case,
-    category_case,
-    date_literal,
-    days_since,
-    in_partition,
-    round_rate_product,
-)
+from .provisions import provision_rates, required_allowance
+from .queries import portfolio_positions
+from .sql import category_case, round_rate_product
 
 LOAN = Loan._meta.db_table
 INSTALMENT = Instalment._meta.db_table
-SNAPSHOT = PortfolioSnapshot._meta.db_table
 ACTIVE = f"status = '{Loan.Status.ACTIVE}'"
 LIVE_OR_PAID = f"status <> '{Instalment.Status.CANCELLED}'"
 
@@ -274,41 +271,17 @@ def provisions(ctx: StepContext) -> int:
 
 
 def portfolio_snapshot(ctx: StepContext) -> int:
-    """Active loans per product, category and DPD bucket: INSERT … SELECT … GROUP BY.
-
-    Current loans (normal, DPD 0: nearly all of them) are grouped by product alone and the
-    rest by the full key, which spares sorting the whole book by three keys.
-    """
-    day = date_literal(ctx.business_date)
-    bucket = bucket_case()
-    sums = (
-        "COUNT(*), SUM(principal_outstanding), SUM(overdue_principal),"
-        " SUM(interest_receivable), SUM(overdue_interest), SUM(penalty_receivable)"
-    )
-    current = f"category = '{Category.NORMAL}' AND dpd = 0"
-    _execute(f"DELETE FROM {SNAPSHOT} WHERE business_date = {day}")
-    return _execute(
-        f"""
-        INSERT INTO {SNAPSHOT} (business_date, product_code, category, dpd_bucket, loan_count,
-            principal_outstanding, overdue_principal, interest_receivable, overdue_interest,
-            penalty_receivable)
-        SELECT {day}, product_code, '{Category.NORMAL}', '{Bucket.M0}', {sums}
-        FROM {LOAN} WHERE {ACTIVE} AND {current}
-        GROUP BY product_code
-        UNION ALL
-        SELECT {day}, product_code, category, {bucket}, {sums}
-        FROM {LOAN} WHERE {ACTIVE} AND NOT ({current})
-        GROUP BY product_code, category, {bucket}
-        """
-    )
+    """Batch's snapshot of the day from lending's figures per product, category and bucket."""
+    return store_portfolio_snapshot(ctx.business_date, portfolio_positions())
 
 
-CORE_STEPS = [
-    EodStep("mark_due", mark_due),
-    EodStep("accrue_interest", accrue_interest),
-    EodStep("delinquency", delinquency),
-    EodStep("penalty", penalty),
-    EodStep("classification", classification),
-    EodStep("provisions", provisions, partitioned=False),
-]
-CLOSING_STEPS = [EodStep("portfolio_snapshot", portfolio_snapshot, partitioned=False)]
+# Registered in this order at the places batch.registry.CORE_STEP_ORDER gives them.
+CORE_STEPS = {
+    "mark_due": (mark_due, True),
+    "accrue_interest": (accrue_interest, True),
+    "delinquency": (delinquency, True),
+    "penalty": (penalty, True),
+    "classification": (classification, True),
+    "provisions": (provisions, False),
+    "portfolio_snapshot": (portfolio_snapshot, False),
+}
