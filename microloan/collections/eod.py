@@ -26,10 +26,17 @@ from django.db import connection
 from django.utils import timezone
 
 from microloan.batch.registry import StepContext
-from microloan.batch.sql import bucket_case, date_literal, in_partition, is_sqlite
+from microloan.batch.sql import date_literal, in_partition
 from microloan.kernel import events
 from microloan.kernel.ids import new_public_id
-from microloan.lending.models import Loan, LoanTransaction
+from microloan.lending.interface import (  # noqa: F401  (REPAYMENT_KINDS: for services.stats)
+    REPAYMENT_KINDS,
+    OverdueLoan,
+    loan_public_ids,
+    loan_standings,
+    overdue_loans,
+    repayments_by_day,
+)
 
 from .models import (
     DEFAULT_BORROWER_TIMEZONE,
@@ -42,18 +49,12 @@ from .models import (
 CASE = CollectionCase._meta.db_table
 HISTORY = BucketChange._meta.db_table
 PROMISE = PromiseToPay._meta.db_table
-LOAN = Loan._meta.db_table
-TXN = LoanTransaction._meta.db_table
 OPEN = f"'{CollectionCase.Status.OPEN}'"
-OVERDUE_AMOUNT = "(l.overdue_principal + l.overdue_interest + l.penalty_receivable)"
-# Money received from the borrower on a loan (what a promise and a recovery count).
-REPAYMENT_KINDS = (
-    LoanTransaction.Kind.REPAYMENT,
-    LoanTransaction.Kind.PREPAYMENT,
-    LoanTransaction.Kind.PAYOFF,
-)
-REPAYMENT_KINDS_SQL = ", ".join(f"'{kind}'" for kind in REPAYMENT_KINDS)
 EVENT_BUCKET_ENTERED = "collections.bucket_entered"
+IN_CHUNK = 500  # case ids per IN (...) list: well under every backend's parameter limit
+
+# An open case of the partition: (case id, loan row id, bucket, opened on).
+OpenCase = tuple[int, int, str, dt.date]
 
 
 def _execute(sql: str, params: list | None = None) -> int:
@@ -97,42 +98,103 @@ def strategies_by_bucket() -> dict[str, CollectionStrategy]:
     return {strategy.bucket: strategy for strategy in CollectionStrategy.objects.all()}
 
 
-def close_cases(ctx: StepContext) -> int:
-    day = date_literal(ctx.business_date)
-    reason = (
-        f"(SELECT CASE WHEN l.status = '{Loan.Status.WRITTEN_OFF}' THEN 'written_off'"
-        f" WHEN l.status = '{Loan.Status.PAID_OFF}' THEN 'paid_off'"
-        f" WHEN l.status = '{Loan.Status.CANCELLED}' THEN 'cancelled'"
-        f" WHEN EXISTS (SELECT 1 FROM {TXN} t WHERE t.loan_id = l.id"
-        f" AND t.kind = '{LoanTransaction.Kind.RESTRUCTURE}'"
-        f" AND t.business_date >= {CASE}.opened_on) THEN 'restructured'"
-        f" ELSE 'cured' END FROM {LOAN} l WHERE l.id = {CASE}.loan_id)"
-    )
-    return _execute(
-        f"UPDATE {CASE} SET status = 'closed', closed_on = {day}, close_reason = {reason},"
-        " version = version + 1, updated_at = %s"
-        f" WHERE status = {OPEN} AND {in_partition(ctx.partition.lo, ctx.partition.hi, 'loan_id')}"
-        # Correlated from the (few) open cases, not an IN over every current loan.
-        f" AND EXISTS (SELECT 1 FROM {LOAN} l WHERE l.id = {CASE}.loan_id"
-        f" AND (l.status <> '{Loan.Status.ACTIVE}' OR l.dpd = 0))",
-        [_now()],
-    )
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def move_buckets(ctx: StepContext, strategies: dict) -> int:
-    day = date_literal(ctx.business_date)
-    scope = in_partition(ctx.partition.lo, ctx.partition.hi, "c.loan_id")
-    new_bucket = bucket_case("l.dpd")
-    _execute(
-        f"INSERT INTO {HISTORY} (case_id, business_date, from_bucket, to_bucket, dpd,"
-        " overdue_amount)"
-        f" SELECT c.id, {day}, c.bucket, {new_bucket}, l.dpd, {OVERDUE_AMOUNT}"
-        f" FROM {CASE} c JOIN {LOAN} l ON l.id = c.loan_id"
-        f" WHERE c.status = {OPEN} AND {scope} AND l.status = '{Loan.Status.ACTIVE}'"
-        f" AND l.dpd > 0 AND c.bucket <> {new_bucket}"
-        f" AND NOT EXISTS (SELECT 1 FROM {HISTORY} h WHERE h.case_id = c.id"
-        f" AND h.business_date = {day})"
+def _chunks(values: list, size: int = IN_CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _open_cases(ctx: StepContext) -> list[OpenCase]:
+    return [
+        (case_id, loan_id, bucket, _as_date(opened_on))
+        for case_id, loan_id, bucket, opened_on in _fetch(
+            f"SELECT id, loan_id, bucket, opened_on FROM {CASE} WHERE status = {OPEN}"
+            f" AND {in_partition(ctx.partition.lo, ctx.partition.hi, 'loan_id')} ORDER BY id"
+        )
+    ]
+
+
+def _cases_with_history(case_ids: list[int], day: dt.date) -> set[int]:
+    """Those of ``case_ids`` with a bucket history row for ``day`` already."""
+    found: set[int] = set()
+    for chunk in _chunks(sorted(case_ids)):
+        marks = ", ".join(["%s"] * len(chunk))
+        found.update(
+            row[0]
+            for row in _fetch(
+                f"SELECT case_id FROM {HISTORY} WHERE business_date = {date_literal(day)}"
+                f" AND case_id IN ({marks})",
+                chunk,
+            )
+        )
+    return found
+
+
+def _insert_history(rows: list[tuple]) -> None:
+    """(case id, business date, from bucket, to bucket, dpd, overdue amount) rows."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {HISTORY} (case_id, business_date, from_bucket, to_bucket, dpd,"
+            " overdue_amount) VALUES (%s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+
+
+def close_cases(
+    ctx: StepContext, overdue: dict[int, OverdueLoan], cases: list[OpenCase]
+) -> list[OpenCase]:
+    """Close the open cases whose loan is no longer overdue; returns the cases closed."""
+    closing = [case for case in cases if case[1] not in overdue]
+    if not closing:
+        return []
+    standings = loan_standings([loan_id for _, loan_id, _, _ in closing])
+    reasons = CollectionCase.CloseReason
+    rows = []
+    for case_id, loan_id, _, opened_on in closing:
+        standing = standings[loan_id]
+        if standing.ended_as:
+            reason = reasons(standing.ended_as)
+        elif standing.last_restructured_on and standing.last_restructured_on >= opened_on:
+            reason = reasons.RESTRUCTURED
+        else:
+            reason = reasons.CURED
+        rows.append((reason.value, case_id))
+    day, stamp = connection.ops.adapt_datefield_value(ctx.business_date), _now()
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {CASE} SET status = 'closed', closed_on = %s, close_reason = %s,"
+            f" version = version + 1, updated_at = %s WHERE id = %s AND status = {OPEN}",
+            [(day, reason, stamp, case_id) for reason, case_id in rows],
+        )
+    return closing
+
+
+def move_buckets(
+    ctx: StepContext, strategies: dict, overdue: dict[int, OverdueLoan], cases: list[OpenCase]
+) -> int:
+    """Move the open cases (of overdue loans) whose loan's bucket changed."""
+    moving = {
+        case_id: (bucket, overdue[loan_id])
+        for case_id, loan_id, bucket, _ in cases
+        if loan_id in overdue and overdue[loan_id].bucket != bucket
+    }
+    if not moving:
+        return 0
+    recorded = _cases_with_history(list(moving), ctx.business_date)
+    day = connection.ops.adapt_datefield_value(ctx.business_date)
+    _insert_history(
+        [
+            (case_id, day, bucket, loan.bucket, loan.dpd, loan.overdue_amount)
+            for case_id, (bucket, loan) in moving.items()
+            if case_id not in recorded
+        ]
     )
+    day = date_literal(ctx.business_date)
     entry = (
         f"FROM {HISTORY} h WHERE h.case_id = {CASE}.id AND h.business_date = {day}"
         f" AND h.from_bucket <> ''"
@@ -153,53 +215,63 @@ def move_buckets(ctx: StepContext, strategies: dict) -> int:
     )
 
 
-def open_cases(ctx: StepContext, strategies: dict) -> int:
-    """One SELECT for the loans that need a case, one executemany INSERT, one INSERT … SELECT."""
-    loans = _fetch(
-        f"SELECT l.id, l.customer_id, {bucket_case('l.dpd')}, {OVERDUE_AMOUNT} FROM {LOAN} l"
-        f" WHERE {in_partition(ctx.partition.lo, ctx.partition.hi, 'l.id')}"
-        f" AND l.status = '{Loan.Status.ACTIVE}' AND l.dpd > 0"
-        f" AND NOT EXISTS (SELECT 1 FROM {CASE} c WHERE c.loan_id = l.id AND c.status = {OPEN})"
-    )
-    if not loans:
-        return 0
+def open_cases(
+    ctx: StepContext, strategies: dict, overdue: dict[int, OverdueLoan], cases: list[OpenCase]
+) -> int:
+    """One executemany INSERT of a case for each overdue loan without an open one, then one of
+    their first history rows ("" → bucket)."""
+    with_case = {loan_id for _, loan_id, _, _ in cases}
+    loans = [loan for loan_id, loan in overdue.items() if loan_id not in with_case]
     day = connection.ops.adapt_datefield_value(ctx.business_date)
-    stamp = _now()
-    with connection.cursor() as cursor:
-        # executemany, not bulk_create: model instances cost ~0.5 ms a row (measured).
-        cursor.executemany(
-            f"INSERT INTO {CASE} (public_id, loan_id, customer_id, status, bucket, opened_on,"
-            " opening_overdue, bucket_entered_on, bucket_entry_overdue, close_reason, cause,"
-            " outsourced, borrower_timezone, version, created_at, updated_at)"
-            " VALUES (%s, %s, %s, 'open', %s, %s, %s, %s, %s, '', '', %s, %s, 0, %s, %s)",
-            [
-                (
-                    new_public_id("ccas"),
-                    loan_pk,
-                    customer_id,
-                    bucket,
-                    day,
-                    overdue,
-                    day,
-                    overdue,
-                    bool(strategies.get(bucket) and strategies[bucket].outsource),
-                    DEFAULT_BORROWER_TIMEZONE,
-                    stamp,
-                    stamp,
-                )
-                for loan_pk, customer_id, bucket, overdue in loans
-            ],
-        )
+    if loans:
+        stamp = _now()
+        with connection.cursor() as cursor:
+            # executemany, not bulk_create: model instances cost ~0.5 ms a row (measured).
+            cursor.executemany(
+                f"INSERT INTO {CASE} (public_id, loan_id, customer_id, status, bucket, opened_on,"
+                " opening_overdue, bucket_entered_on, bucket_entry_overdue, close_reason, cause,"
+                " outsourced, borrower_timezone, version, created_at, updated_at)"
+                " VALUES (%s, %s, %s, 'open', %s, %s, %s, %s, %s, '', '', %s, %s, 0, %s, %s)",
+                [
+                    (
+                        new_public_id("ccas"),
+                        loan.id,
+                        loan.customer_id,
+                        loan.bucket,
+                        day,
+                        loan.overdue_amount,
+                        day,
+                        loan.overdue_amount,
+                        bool(strategies.get(loan.bucket) and strategies[loan.bucket].outsource),
+                        DEFAULT_BORROWER_TIMEZONE,
+                        stamp,
+                        stamp,
+                    )
+                    for loan in loans
+                ],
+            )
     literal = date_literal(ctx.business_date)
-    _execute(
-        f"INSERT INTO {HISTORY} (case_id, business_date, from_bucket, to_bucket, dpd,"
-        " overdue_amount)"
-        f" SELECT c.id, {literal}, '', c.bucket, l.dpd, c.opening_overdue"
-        f" FROM {CASE} c JOIN {LOAN} l ON l.id = c.loan_id"
+    opened = _fetch(
+        f"SELECT c.id, c.loan_id, c.bucket, c.opening_overdue FROM {CASE} c"
         f" WHERE c.opened_on = {literal} AND c.status = {OPEN}"
         f" AND {in_partition(ctx.partition.lo, ctx.partition.hi, 'c.loan_id')}"
         f" AND NOT EXISTS (SELECT 1 FROM {HISTORY} h WHERE h.case_id = c.id"
-        f" AND h.business_date = {literal})"
+        f" AND h.business_date = {literal}) ORDER BY c.id"
+    )
+    # Every open case left has an overdue loan (close_cases ran first); ask lending otherwise.
+    others = loan_standings([loan_id for _, loan_id, _, _ in opened if loan_id not in overdue])
+    _insert_history(
+        [
+            (
+                case_id,
+                day,
+                "",
+                bucket,
+                overdue[loan_id].dpd if loan_id in overdue else others[loan_id].dpd,
+                opening_overdue,
+            )
+            for case_id, loan_id, bucket, opening_overdue in opened
+        ]
     )
     return len(loans)
 
@@ -212,12 +284,6 @@ def promise_grace_days() -> int:
     return min(max(int(getattr(settings, "COLLECTIONS_PROMISE_GRACE_DAYS", 1)), 0), 5)
 
 
-def _days_after(column: str, days: int) -> str:
-    if is_sqlite():
-        return f"date({column}, '+{int(days)} day')"
-    return f"({column} + {int(days)})"
-
-
 def judge_promises(ctx: StepContext) -> int:
     """Kept: repaid since ``made_on`` (up to its date plus the grace days) ≥ amount. Broken:
     its date plus the grace days ≤ D, not kept."""
@@ -225,13 +291,28 @@ def judge_promises(ctx: StepContext) -> int:
     day = date_literal(ctx.business_date)
     last_day = date_literal(ctx.business_date - dt.timedelta(days=grace))
     scope = f"status = 'pending' AND {in_partition(ctx.partition.lo, ctx.partition.hi, 'loan_id')}"
-    _execute(
-        f"UPDATE {PROMISE} SET paid_amount = (SELECT COALESCE(SUM(t.amount), 0) FROM {TXN} t"
-        f" WHERE t.loan_id = {PROMISE}.loan_id AND t.kind IN ({REPAYMENT_KINDS_SQL})"
-        f" AND t.business_date >= {PROMISE}.made_on"
-        f" AND t.business_date <= {_days_after(f'{PROMISE}.due_date', grace)})"
-        f" WHERE {scope}"
+    pending = [
+        (promise_id, loan_id, _as_date(made_on), _as_date(due_date), paid)
+        for promise_id, loan_id, made_on, due_date, paid in _fetch(
+            f"SELECT id, loan_id, made_on, due_date, paid_amount FROM {PROMISE} WHERE {scope}"
+        )
+    ]
+    if not pending:
+        return 0
+    # The repayments of the promised loans from the earliest promise on, counted per promise.
+    repaid = repayments_by_day(
+        [loan_id for _, loan_id, _, _, _ in pending],
+        min(made_on for _, _, made_on, _, _ in pending),
     )
+    changes = []
+    for promise_id, loan_id, made_on, due_date, paid in pending:
+        last = due_date + dt.timedelta(days=grace)
+        total = sum(amount for on, amount in repaid.get(loan_id, ()) if made_on <= on <= last)
+        if total != paid:
+            changes.append((total, promise_id))
+    if changes:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {PROMISE} SET paid_amount = %s WHERE id = %s", changes)
     kept = _execute(
         f"UPDATE {PROMISE} SET status = 'kept', judged_on = {day}"
         f" WHERE {scope} AND paid_amount >= amount"
@@ -243,7 +324,9 @@ def judge_promises(ctx: StepContext) -> int:
     return kept + broken
 
 
-def _announce_bucket_entries(ctx: StepContext, strategies: dict) -> None:
+def _announce_bucket_entries(
+    ctx: StepContext, strategies: dict, overdue: dict[int, OverdueLoan]
+) -> None:
     """One event per partition listing today's bucket entries (the strategy's SMS/push channels,
     days past due, overdue amount, the borrower's time zone for contact hours), from which
     notifications queues the strategy's messages; built only when someone subscribes."""
@@ -258,7 +341,7 @@ def _announce_bucket_entries(ctx: StepContext, strategies: dict) -> None:
         .values_list(
             "case__public_id",
             "case__customer_id",
-            "case__loan__public_id",
+            "case__loan_id",
             "to_bucket",
             "dpd",
             "overdue_amount",
@@ -266,8 +349,12 @@ def _announce_bucket_entries(ctx: StepContext, strategies: dict) -> None:
         )
         .order_by("case_id")
     )
+    rows = list(rows)
+    # Today's entries are of overdue loans; lending names any other (none, normally).
+    others = loan_public_ids([row[2] for row in rows if row[2] not in overdue])
     entries = []
-    for case_id, customer_id, loan_id, bucket, dpd, overdue, zone in rows:
+    for case_id, customer_id, loan_pk, bucket, dpd, amount, zone in rows:
+        loan_id = overdue[loan_pk].public_id if loan_pk in overdue else others[loan_pk]
         strategy = strategies.get(bucket)
         channels = [c for c in ("sms", "push") if strategy is not None and getattr(strategy, c)]
         entries.append(
@@ -278,7 +365,7 @@ def _announce_bucket_entries(ctx: StepContext, strategies: dict) -> None:
                 "bucket": bucket,
                 "channels": channels,
                 "dpd": dpd,
-                "overdue_amount": overdue,
+                "overdue_amount": amount,
                 "borrower_timezone": zone,
             }
         )
@@ -289,11 +376,16 @@ def _announce_bucket_entries(ctx: StepContext, strategies: dict) -> None:
 def run_cases(ctx: StepContext) -> int:
     """The ``collections.cases`` step; returns the cases and promises it changed."""
     strategies = strategies_by_bucket()
-    touched = close_cases(ctx)
-    touched += move_buckets(ctx, strategies)
-    touched += open_cases(ctx, strategies)
+    # Lending's overdue loans of the partition, read once for every statement below.
+    overdue = {loan.id: loan for loan in overdue_loans(ctx.partition.lo, ctx.partition.hi)}
+    cases = _open_cases(ctx)
+    closed = close_cases(ctx, overdue, cases)
+    still_open = [case for case in cases if case not in set(closed)] if closed else cases
+    touched = len(closed)
+    touched += move_buckets(ctx, strategies, overdue, still_open)
+    touched += open_cases(ctx, strategies, overdue, still_open)
     touched += judge_promises(ctx)
-    _announce_bucket_entries(ctx, strategies)
+    _announce_bucket_entries(ctx, strategies, overdue)
     return touched
 
 

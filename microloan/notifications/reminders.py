@@ -20,8 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from microloan.batch.registry import StepContext
-from microloan.batch.sql import date_literal, fetch_rows, in_partition
-from microloan.lending.models import Instalment, Loan
+from microloan.lending.interface import instalments_due, loans_at_dpd
 
 from . import defaults as t
 from .models import Channel, ReminderPolicy
@@ -33,7 +32,6 @@ DEFAULT_OFFSETS = (3, 1, 0)
 DEFAULT_OVERDUE_NOTICE_DAYS = (1, 7)
 READ_LAG = dt.timedelta(days=1)  # EOD of D writes what the borrower reads on D + 1
 REMINDER_CHANNELS = (Channel.SMS, Channel.PUSH)
-OPEN_INSTALMENT = (Instalment.Status.SCHEDULED, Instalment.Status.DUE)
 
 
 def current_time() -> dt.datetime:
@@ -104,10 +102,6 @@ def write_reminders(ctx: StepContext) -> int:
     return insert_new_messages(messages)
 
 
-def _as_date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
 def _reminder_rows(ctx: StepContext, read_on: dt.date) -> list[tuple]:
     """(loan id, customer id, instalment number, due date, amount left) to remind of."""
     default, policies = reminder_offsets()
@@ -115,47 +109,12 @@ def _reminder_rows(ctx: StepContext, read_on: dt.date) -> list[tuple]:
     if not every_offset:
         return []
     due_dates = [read_on + dt.timedelta(days=days) for days in sorted(every_offset)]
-    # Plain SQL, instalments first (CROSS JOIN keeps SQLite's order): the day's instalments of
-    # the partition straight from the (due date, status, loan) index, then their loans by key.
-    # Loans first made SQLite probe every loan of the partition once per offset.
-    loan, instalment = Loan._meta.db_table, Instalment._meta.db_table
-    dates = ", ".join(date_literal(day) for day in due_dates)
-    states = ", ".join(f"'{status}'" for status in OPEN_INSTALMENT)
-    found = (
-        (loan_id, customer_id, product, number, _as_date(due_date), *amounts)
-        for loan_id, customer_id, product, number, due_date, *amounts in fetch_rows(
-            f"""
-            SELECT l.public_id, l.customer_id, l.product_code, i.number, i.due_date,
-                   i.principal, i.interest, i.penalty,
-                   i.paid_principal, i.paid_interest, i.paid_penalty, l.unapplied_balance,
-                   l.overdue_principal, l.overdue_interest, l.penalty_receivable
-            FROM {instalment} i CROSS JOIN {loan} l
-            WHERE i.due_date IN ({dates}) AND i.status IN ({states})
-              AND {in_partition(ctx.partition.lo, ctx.partition.hi, "i.loan_id")}
-              AND l.id = i.loan_id AND l.status = '{Loan.Status.ACTIVE}'
-            ORDER BY i.loan_id, i.due_date
-            """
-        )
-    )
-    rows = []
-    held_by_loan: dict[str, int] = {}
-    for loan_id, customer_id, product, number, due_date, *amounts in found:
-        principal, interest, penalty, paid_principal, paid_interest, paid_penalty = amounts[:6]
-        unapplied, overdue_principal, overdue_interest, penalty_owed = amounts[6:]
-        left = principal + interest + penalty - paid_principal - paid_interest - paid_penalty
-        # Money the loan already holds (paid ahead, 2241) goes to what is overdue first, then
-        # to the instalments in due-date order: remind only of what it does not cover.
-        if loan_id not in held_by_loan:
-            held_by_loan[loan_id] = max(
-                unapplied - overdue_principal - overdue_interest - penalty_owed, 0
-            )
-        covered = min(left, held_by_loan[loan_id])
-        held_by_loan[loan_id] -= covered
-        left -= covered
-        if left <= 0 or (due_date - read_on).days not in policies.get(product, default):
-            continue
-        rows.append((loan_id, customer_id, number, due_date, left))
-    return rows
+    # Lending leaves out what money the loan already holds covers, in one query per partition.
+    return [
+        (due.loan_id, due.customer_id, due.number, due.due_date, due.amount_left)
+        for due in instalments_due(ctx.partition.lo, ctx.partition.hi, due_dates)
+        if (due.due_date - read_on).days in policies.get(due.product_code, default)
+    ]
 
 
 def _overdue_rows(ctx: StepContext) -> list[tuple]:
@@ -163,25 +122,4 @@ def _overdue_rows(ctx: StepContext) -> list[tuple]:
     days = tuple(
         getattr(settings, "NOTIFICATIONS_OVERDUE_NOTICE_DAYS", DEFAULT_OVERDUE_NOTICE_DAYS)
     )
-    if not days:
-        return []
-    found = Loan.objects.filter(
-        id__gte=ctx.partition.lo,
-        id__lt=ctx.partition.hi,
-        status=Loan.Status.ACTIVE,
-        dpd__in=days,
-        oldest_unpaid_due_date__isnull=False,
-    ).values_list(
-        "public_id",
-        "customer_id",
-        "oldest_unpaid_due_date",
-        "dpd",
-        "overdue_principal",
-        "overdue_interest",
-        "penalty_receivable",
-    )
-    return [
-        (loan_id, customer_id, due_date, dpd, principal + interest + penalty)
-        for loan_id, customer_id, due_date, dpd, principal, interest, penalty in found
-        if principal + interest + penalty > 0
-    ]
+    return [tuple(notice) for notice in loans_at_dpd(ctx.partition.lo, ctx.partition.hi, days)]

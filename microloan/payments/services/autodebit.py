@@ -3,10 +3,11 @@
 For business date D and one partition of loan ids: every active loan with an instalment that
 fell due on D and is still unpaid (``mark_due`` ran earlier in the same run and moved it into
 the loan's overdue columns) gets one order debiting what is due now — overdue principal,
-interest and penalty. One SELECT finds them (through the instalments' due-date index), one
-bulk INSERT writes the orders; the key ``auto_debit:<D>`` per loan makes a rerun for the same
-date add nothing. The orders go to the bank after the step commits (a task, or the sweep):
-never from inside the run, whose later steps must see the books as of D.
+interest and penalty. Lending finds them in one query (lending.interface.debits_due), customers
+names their cards (customers.interface.cards_for_debit), one bulk INSERT writes the orders; the
+key ``auto_debit:<D>`` per loan makes a rerun for the same date add nothing. The orders go to
+the bank after the step commits (a task, or the sweep): never from inside the run, whose later
+steps must see the books as of D.
 """
 
 from __future__ import annotations
@@ -16,20 +17,17 @@ from django.utils import timezone
 
 from microloan.audit.services import record_audit
 from microloan.batch.registry import StepContext
-from microloan.batch.sql import date_literal, in_partition
-from microloan.customers.models import Customer
+from microloan.customers.interface import cards_for_debit
 from microloan.kernel.ids import new_public_id
-from microloan.lending.models import Instalment, Loan
+from microloan.lending.interface import debits_due
 
 from .. import conf
 from ..models import ORDER_ID_PREFIX, PaymentOrder
 from .orders import send_after_commit
 
 HOOK_NAME = "payments.auto_debit"
-LOAN = Loan._meta.db_table
-INSTALMENT = Instalment._meta.db_table
-CUSTOMER = Customer._meta.db_table
 ORDER = PaymentOrder._meta.db_table
+ORDERED_CHUNK = 500  # loan ids per look-up: well under every backend's parameter limit
 
 
 def purpose_key(ctx: StepContext) -> str:
@@ -39,32 +37,18 @@ def purpose_key(ctx: StepContext) -> str:
 def create_auto_debit_orders(ctx: StepContext) -> int:
     """Create the day's auto-debit orders for the partition; returns how many were created."""
     purpose = purpose_key(ctx)
-    day = date_literal(ctx.business_date)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT l.public_id, l.customer_id,
-                   l.overdue_principal + l.overdue_interest + l.penalty_receivable,
-                   COALESCE(c.bank_card_index, '')
-            FROM {LOAN} l
-            LEFT JOIN {CUSTOMER} c ON c.public_id = l.customer_id
-            WHERE l.status = '{Loan.Status.ACTIVE}'
-              AND {in_partition(ctx.partition.lo, ctx.partition.hi, "l.id")}
-              AND l.overdue_principal + l.overdue_interest + l.penalty_receivable > 0
-              AND l.id IN (
-                  SELECT i.loan_id FROM {INSTALMENT} i
-                  WHERE i.due_date = {day} AND i.status = '{Instalment.Status.DUE}'
-                    AND {in_partition(ctx.partition.lo, ctx.partition.hi, "i.loan_id")})
-              AND NOT EXISTS (
-                  SELECT 1 FROM {ORDER} o WHERE o.kind = '{PaymentOrder.Kind.AUTO_DEBIT}'
-                    AND o.loan_id = l.public_id AND o.purpose_key = %s)
-            ORDER BY l.id
-            """,
-            [purpose],
-        )
-        rows = cursor.fetchall()
-    if not rows:
+    due = debits_due(ctx.partition.lo, ctx.partition.hi, ctx.business_date)
+    if not due:
         return 0
+    ordered = _loans_ordered([debit.loan_id for debit in due], purpose)
+    due = [debit for debit in due if debit.loan_id not in ordered]
+    if not due:
+        return 0
+    cards = cards_for_debit(debit.customer_id for debit in due)
+    rows = [
+        (debit.loan_id, debit.customer_id, debit.amount, cards.get(debit.customer_id, ""))
+        for debit in due
+    ]
     order_ids = _insert_orders(rows, purpose, ctx)
     record_audit(
         actor=ctx.actor,
@@ -75,6 +59,22 @@ def create_auto_debit_orders(ctx: StepContext) -> int:
     )
     send_after_commit(order_ids, inline_allowed=False)
     return len(order_ids)
+
+
+def _loans_ordered(loan_ids: list[str], purpose: str) -> set[str]:
+    """Those of ``loan_ids`` with an auto-debit order for ``purpose`` already (a rerun skips
+    them): probes of the (kind, loan, purpose) unique index, a chunk of loans at a time."""
+    ordered: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(loan_ids), ORDERED_CHUNK):
+            chunk = loan_ids[start : start + ORDERED_CHUNK]
+            cursor.execute(
+                f"SELECT loan_id FROM {ORDER} WHERE kind = %s AND purpose_key = %s"
+                f" AND loan_id IN ({', '.join(['%s'] * len(chunk))})",
+                [PaymentOrder.Kind.AUTO_DEBIT.value, purpose, *chunk],
+            )
+            ordered.update(row[0] for row in cursor.fetchall())
+    return ordered
 
 
 ORDER_COLUMNS = (
