@@ -35,7 +35,8 @@ def _timed(module, name: str, timings: dict) -> None:
         result = original(*args, **kwargs)
         timings.setdefault(name, [0.0, 0])
         timings[name][0] += time.perf_counter() - started
-        timings[name][1] += result if isinstance(result, int) else 0
+        # close_cases returns the cases it closed; the others a count
+        timings[name][1] += len(result) if isinstance(result, list) else int(result or 0)
         return result
 
     setattr(module, name, run)
