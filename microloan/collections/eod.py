@@ -15,6 +15,10 @@ steps set each loan's ``dpd`` for D:
 Each statement is guarded by what it changes (status, "bucket differs", "no open case",
 "no history row for D", "still pending"), so a rerun for the same (date, partition) changes
 nothing. ``collections.assign`` (not partitioned) then gives unassigned cases to collectors.
+
+The loans' side comes from lending.interface (its tables are lending's): the partition's
+overdue loans, read once for all four; the standing of the loans whose case closes; the
+repayments on promised loans. The statements here write collections' own tables only.
 """
 
 from __future__ import annotations
@@ -380,7 +384,8 @@ def run_cases(ctx: StepContext) -> int:
     overdue = {loan.id: loan for loan in overdue_loans(ctx.partition.lo, ctx.partition.hi)}
     cases = _open_cases(ctx)
     closed = close_cases(ctx, overdue, cases)
-    still_open = [case for case in cases if case not in set(closed)] if closed else cases
+    closed_ids = {case[0] for case in closed}
+    still_open = [case for case in cases if case[0] not in closed_ids]
     touched = len(closed)
     touched += move_buckets(ctx, strategies, overdue, still_open)
     touched += open_cases(ctx, strategies, overdue, still_open)

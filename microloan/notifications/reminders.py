@@ -2,11 +2,12 @@
 
 End of day for business date D runs after D has closed, so its messages are read on D + 1:
 "due in 3 days" means due on D + 1 + 3, "due today" means due on D + 1. For each partition of
-loan ids the step reads, in one query, the open instalments of active loans falling due on
-those days, and in a second the loans that just reached an overdue-notice day; it renders the
-messages in each borrower's language and inserts them in bulk. Dedupe keys name the
-instalment and the offset, so a rerun (or a resumed run) writes nothing twice. Messages
-written outside the allowed hours wait (``not_before``) for the next morning.
+loan ids the step asks lending (lending.interface), one query each, for the open instalments
+of active loans falling due on those days and for the loans that just reached an
+overdue-notice day; it renders the messages in each borrower's language and inserts them in
+bulk. Dedupe keys name the instalment and the offset, so a rerun (or a resumed run) writes
+nothing twice. Messages written outside the allowed hours wait (``not_before``) for the next
+morning.
 
 Offsets per product: ``ReminderPolicy`` rows, else ``settings.NOTIFICATIONS_REMINDER_OFFSETS``
 (default 3, 1, 0). Overdue notices on ``settings.NOTIFICATIONS_OVERDUE_NOTICE_DAYS`` (1, 7).
