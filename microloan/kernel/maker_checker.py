@@ -1,0 +1,293 @@
+"""One maker-checker service for every kind of versioned configuration (``kernel.versions``).
+
+A maker drafts a new version: the latest version's thresholds with their changes merged in
+(objects key by key), checked whole by the kind's schema (``kernel.thresholds``). A checker who
+is someone else activates it, retiring the active version in the same transaction. Version 1
+(the kind's defaults) is made, active, the first time anything asks for the active version.
+Every step is audited as ``<audit_type>.draft_created / .retired / .activated`` through
+``kernel.audit_hook``.
+
+A kind is a ``ConfigKind`` (its names, permissions and refusal codes) plus, where it differs,
+a subclass overriding a method (scorecards are registered, not drafted, and checked by
+parsing their artifact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .actors import Actor
+from .audit_hook import write_audit
+from .errors import Conflict, NotFound, ValidationFailed
+from .thresholds import Thresholds, checked_thresholds, merge_changes
+from .versions import (
+    NOTE_MAX_LENGTH,
+    ActiveVersion,
+    ConfigStatus,
+    VersionedConfig,
+    refuse_own_change,
+    save_activation,
+    staff_user_pk,
+)
+
+M = TypeVar("M", bound=VersionedConfig)
+
+
+@dataclass(frozen=True)
+class ConfigKind:
+    """The names a kind's refusals and audit records use (kept as each API has always said)."""
+
+    audit_type: str  # "ruleset": audit actions "ruleset.activated", …
+    view_perm: str
+    add_perm: str
+    approve_perm: str
+    id_field: str  # names the id in a 404 ("ruleset_id")
+    not_found: tuple[str, Any]  # (code, message) of the 404
+    no_active: tuple[str, Any]  # (code, message) when versions exist but none is active
+    not_draft: tuple[str, Any]  # (code, message) for activating a version that is not a draft
+    version_taken: str  # code of the 409 when two makers take one version number
+    maker_id_field: str = "version_id"  # names the id in ``maker_cannot_approve``
+
+
+def clean_note(note: Any, *, field: str = "note", required: bool = False) -> str:
+    """A maker's note or a checker's reason: one line, at most 500 characters."""
+    text = " ".join(note.split()) if isinstance(note, str) else ""
+    if required and not text:
+        raise ValidationFailed(code="reason_required", fields={field: _("Give a reason.")})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationFailed(code="reason_too_long", fields={field: _("At most 500 characters.")})
+    return text
+
+
+class MakerChecker(Generic[M]):
+    """Drafts, activation, listing and the active version of one kind (see the module doc)."""
+
+    marker_columns: tuple[str, ...] = ("public_id", "thresholds")
+
+    def __init__(
+        self,
+        model: type[M],
+        kind: ConfigKind,
+        *,
+        bootstrap_actor: Actor,
+        schema: type[Thresholds] | None = None,
+        defaults: Callable[[], dict[str, Any]] | None = None,
+        bootstrap_note: str = "Defaults",
+        problem_prefix: str = "",
+    ) -> None:
+        """``schema`` checks a thresholds payload (problems named ``problem_prefix`` + path);
+        ``defaults`` makes version 1's thresholds."""
+        self.model, self.kind, self.schema = model, kind, schema
+        self.bootstrap_actor, self.defaults, self.bootstrap_note = (
+            bootstrap_actor,
+            defaults,
+            bootstrap_note,
+        )
+        self.problem_prefix = problem_prefix
+        self._active = ActiveVersion(
+            model, bootstrap=self.first_version, marker_columns=self.marker_columns
+        )
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def active(self) -> M:
+        """The active version (kept per process: treat it as read-only); version 1 on first use."""
+        return self._active.get()
+
+    def clear(self) -> None:
+        self._active.clear()
+
+    def list_versions(self, *, actor: Actor) -> QuerySet[M]:
+        """Every version, newest first."""
+        actor.require(self.kind.view_perm)
+        self.active()
+        return self.model._default_manager.select_related("maker", "checker").order_by("-version")
+
+    def get(self, *, actor: Actor, version_id: str) -> M:
+        actor.require(self.kind.view_perm)
+        return self.row(version_id)
+
+    def row(self, version_id: str, *, lock: bool = False) -> M:
+        """The version by public id (row-locked with ``lock``), else the kind's 404."""
+        rows = self.model._default_manager.select_related("maker", "checker")
+        if lock:
+            rows = rows.select_for_update(of=("self",))
+        version = rows.filter(public_id=str(version_id)[:60]).first()
+        if version is None:
+            code, message = self.kind.not_found
+            raise NotFound(message, code=code, fields={self.kind.id_field: str(version_id)[:60]})
+        return version
+
+    def snapshot(self, version: M) -> dict[str, Any]:
+        """What an audit record keeps of a version."""
+        return {
+            "version": version.version,
+            "status": version.status,
+            "note": version.note,
+            "thresholds": version.thresholds,
+        }
+
+    def validate(self, thresholds: Any) -> dict[str, Any]:
+        """``thresholds`` if the kind's schema accepts them, else 422 ``invalid_thresholds``."""
+        assert self.schema is not None, f"{self.model.__name__} has no thresholds schema"
+        return checked_thresholds(self.schema, thresholds, prefix=self.problem_prefix)
+
+    # --- version 1 ------------------------------------------------------------------------------
+
+    def first_fields(self) -> dict[str, Any]:
+        """The payload of version 1 (the kind's defaults)."""
+        assert self.defaults is not None, f"{self.model.__name__} has no defaults"
+        return {"thresholds": self.defaults(), "note": self.bootstrap_note}
+
+    def first_version(self) -> M:
+        """Version 1, active, audited; refused when versions exist but none is active."""
+        manager = self.model._default_manager
+        if manager.exists():
+            code, message = self.kind.no_active
+            raise Conflict(message, code=code)
+        version = manager.create(
+            version=1,
+            status=ConfigStatus.ACTIVE,
+            activated_at=timezone.now(),
+            **self.first_fields(),
+        )
+        write_audit(
+            actor=self.bootstrap_actor,
+            action=f"{self.kind.audit_type}.activated",
+            object_type=self.kind.audit_type,
+            object_id=version.public_id,
+            after=self.snapshot(version),
+        )
+        return version
+
+    # --- maker ----------------------------------------------------------------------------------
+
+    def create_draft(self, *, actor: Actor, changes: Mapping[str, Any], note: Any = "") -> M:
+        """A draft: the latest version's thresholds with ``changes`` merged in, validated."""
+        actor.require(self.kind.add_perm)
+        maker_pk = staff_user_pk(actor)
+        note = clean_note(note)
+        if not isinstance(changes, Mapping):
+            raise ValidationFailed(
+                code="invalid_thresholds", fields={"changes": _("Must be a JSON object.")}
+            )
+        self.active()
+        with transaction.atomic():
+            latest = self.model._default_manager.select_for_update().order_by("-version").first()
+            thresholds = self.validate(merge_changes(latest.thresholds, changes))
+            draft = self.create_version(
+                status=ConfigStatus.DRAFT, thresholds=thresholds, note=note, maker_id=maker_pk
+            )
+            write_audit(
+                actor=actor,
+                action=f"{self.kind.audit_type}.draft_created",
+                object_type=self.kind.audit_type,
+                object_id=draft.public_id,
+                before={"copied_from": latest.public_id},
+                after=self.snapshot(draft),
+            )
+        return draft
+
+    def create_version(self, **fields: Any) -> M:
+        """A new row numbered after the highest version (inside the caller's transaction); two
+        makers taking one number: 409 to retry."""
+        manager = self.model._default_manager
+        number = (manager.aggregate(top=Max("version"))["top"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return manager.create(version=number, **fields)
+        except IntegrityError:
+            raise Conflict(
+                _("Another version was created at the same time; try again."),
+                code=self.kind.version_taken,
+            ) from None
+
+    # --- checker --------------------------------------------------------------------------------
+
+    def check_activatable(self, version: M) -> None:
+        """Only a draft can be activated (a kind may allow more)."""
+        if version.status != ConfigStatus.DRAFT:
+            code, message = self.kind.not_draft
+            raise Conflict(message, code=code, fields={"status": version.status})
+
+    def check_rejectable(self, version: M) -> None:
+        """Only a draft can be rejected."""
+        if version.status != ConfigStatus.DRAFT:
+            code, message = self.kind.not_draft
+            raise Conflict(message, code=code, fields={"status": version.status})
+
+    def check_payload(self, version: M) -> None:
+        """The payload is checked again at activation: the schema may have tightened since."""
+        self.validate(version.thresholds)
+
+    def activate(self, *, actor: Actor, version_id: str) -> M:
+        """→ active by a checker other than its maker; the active version retires."""
+        actor.require(self.kind.approve_perm)
+        checker_pk = staff_user_pk(actor)
+        audit_type = self.kind.audit_type
+        with transaction.atomic():
+            manager = self.model._default_manager
+            previous = manager.select_for_update().filter(status=ConfigStatus.ACTIVE).first()
+            version = self.row(version_id, lock=True)
+            self.check_activatable(version)
+            refuse_own_change(
+                version.maker_id, checker_pk, version.public_id, id_field=self.kind.maker_id_field
+            )
+            self.check_payload(version)
+            now = timezone.now()
+            if previous is not None:
+                previous.status, previous.retired_at = ConfigStatus.RETIRED, now
+                previous.save(update_fields=["status", "retired_at"])
+                write_audit(
+                    actor=actor,
+                    action=f"{audit_type}.retired",
+                    object_type=audit_type,
+                    object_id=previous.public_id,
+                    before={"status": ConfigStatus.ACTIVE.value},
+                    after={"status": previous.status, "replaced_by": version.public_id},
+                )
+            before = {"status": version.status}
+            version.status, version.checker_id = ConfigStatus.ACTIVE, checker_pk
+            version.activated_at, version.retired_at = now, None
+            save_activation(version, ["status", "checker", "activated_at", "retired_at"])
+            write_audit(
+                actor=actor,
+                action=f"{audit_type}.activated",
+                object_type=audit_type,
+                object_id=version.public_id,
+                before=before,
+                after={"status": version.status, "version": version.version},
+            )
+        return version
+
+    def reject(self, *, actor: Actor, version_id: str, reason: Any) -> M:
+        """→ rejected, with a reason, by a checker other than its maker; it is never activated."""
+        actor.require(self.kind.approve_perm)
+        checker_pk = staff_user_pk(actor)
+        reason = clean_note(reason, field="reason", required=True)
+        with transaction.atomic():
+            version = self.row(version_id, lock=True)
+            self.check_rejectable(version)
+            refuse_own_change(
+                version.maker_id, checker_pk, version.public_id, id_field=self.kind.maker_id_field
+            )
+            before = {"status": version.status}
+            version.status, version.checker_id = ConfigStatus.REJECTED, checker_pk
+            version.rejected_at, version.reason = timezone.now(), reason
+            version.save(update_fields=["status", "checker", "rejected_at", "reason"])
+            write_audit(
+                actor=actor,
+                action=f"{self.kind.audit_type}.rejected",
+                object_type=self.kind.audit_type,
+                object_id=version.public_id,
+                before=before,
+                after={"status": version.status, "reason": reason},
+            )
+        return version
