@@ -83,6 +83,12 @@ class _Scorecards(MakerChecker[Scorecard]):
                 code="scorecard_already_active",
                 fields={"status": scorecard.status},
             )
+        if scorecard.status == VersionStatus.REJECTED:
+            raise Conflict(
+                _("A rejected scorecard cannot be activated."),
+                code="scorecard_rejected",
+                fields={"status": scorecard.status},
+            )
 
     def check_rejectable(self, scorecard: Scorecard) -> None:
         if scorecard.status != VersionStatus.INACTIVE:
