@@ -54,6 +54,7 @@ class ConfigKind:
     not_draft: tuple[str, Any]  # (code, message) for activating a version that is not a draft
     version_taken: str  # code of the 409 when two makers take one version number
     maker_id_field: str = "version_id"  # names the id in ``maker_cannot_approve``
+    object_type: str = ""  # of the audit records, when not ``audit_type``
 
 
 def clean_note(note: Any, *, field: str = "note", required: bool = False) -> str:
@@ -70,6 +71,8 @@ class MakerChecker(Generic[M]):
     """Drafts, activation, listing and the active version of one kind (see the module doc)."""
 
     marker_columns: tuple[str, ...] = ("public_id", "thresholds")
+    activated_field = "activated_at"  # when the version took over
+    touched_fields: tuple[str, ...] = ()  # auto-now columns saved with every change
 
     def __init__(
         self,
@@ -158,13 +161,7 @@ class MakerChecker(Generic[M]):
             activated_at=timezone.now(),
             **self.first_fields(),
         )
-        write_audit(
-            actor=self.bootstrap_actor,
-            action=f"{self.kind.audit_type}.activated",
-            object_type=self.kind.audit_type,
-            object_id=version.public_id,
-            after=self.snapshot(version),
-        )
+        self._audit(self.bootstrap_actor, "activated", version, after=self.snapshot(version))
         return version
 
     # --- maker ----------------------------------------------------------------------------------
@@ -185,11 +182,10 @@ class MakerChecker(Generic[M]):
             draft = self.create_version(
                 status=ConfigStatus.DRAFT, thresholds=thresholds, note=note, maker_id=maker_pk
             )
-            write_audit(
-                actor=actor,
-                action=f"{self.kind.audit_type}.draft_created",
-                object_type=self.kind.audit_type,
-                object_id=draft.public_id,
+            self._audit(
+                actor,
+                "draft_created",
+                draft,
                 before={"copied_from": latest.public_id},
                 after=self.snapshot(draft),
             )
@@ -227,14 +223,42 @@ class MakerChecker(Generic[M]):
         """The payload is checked again at activation: the schema may have tightened since."""
         self.validate(version.thresholds)
 
-    def activate(self, *, actor: Actor, version_id: str) -> M:
-        """→ active by a checker other than its maker; the active version retires."""
+    def lock_active(self, version_id: str) -> M | None:
+        """Lock and return the active version that activating ``version_id`` replaces; taken
+        before the version itself (one lock order for every checker)."""
+        return self.model._default_manager.select_for_update().filter(status="active").first()
+
+    def audit_before(self, version: M) -> dict[str, Any]:
+        """What the activation's audit record keeps of the version before."""
+        return {"status": version.status}
+
+    def audit_after(self, version: M, previous: M | None) -> dict[str, Any]:
+        return {"status": version.status, "version": version.version}
+
+    def clean_reason(self, reason: Any, *, required: bool) -> str:
+        return clean_note(reason, field="reason", required=required)
+
+    def _audit(self, actor: Actor, step: str, version: M, **change: Any) -> None:
+        write_audit(
+            actor=actor,
+            action=self.action(step),
+            object_type=self.kind.object_type or self.kind.audit_type,
+            object_id=version.public_id,
+            **change,
+        )
+
+    def action(self, step: str) -> str:
+        """The audit action of a step (``draft_created``, ``activated``, ``retired``, …)."""
+        return f"{self.kind.audit_type}.{step}"
+
+    def activate(self, *, actor: Actor, version_id: str, reason: Any = None) -> M:
+        """→ active by a checker other than its maker; the active version retires. A
+        ``reason`` given is kept on the version."""
         actor.require(self.kind.approve_perm)
         checker_pk = staff_user_pk(actor)
-        audit_type = self.kind.audit_type
+        reason = None if reason is None else self.clean_reason(reason, required=False)
         with transaction.atomic():
-            manager = self.model._default_manager
-            previous = manager.select_for_update().filter(status=ConfigStatus.ACTIVE).first()
+            previous = self.lock_active(version_id)
             version = self.row(version_id, lock=True)
             self.check_activatable(version)
             refuse_own_change(
@@ -244,26 +268,28 @@ class MakerChecker(Generic[M]):
             now = timezone.now()
             if previous is not None:
                 previous.status, previous.retired_at = ConfigStatus.RETIRED, now
-                previous.save(update_fields=["status", "retired_at"])
-                write_audit(
-                    actor=actor,
-                    action=f"{audit_type}.retired",
-                    object_type=audit_type,
-                    object_id=previous.public_id,
+                previous.save(update_fields=["status", "retired_at", *self.touched_fields])
+                self._audit(
+                    actor,
+                    "retired",
+                    previous,
                     before={"status": ConfigStatus.ACTIVE.value},
                     after={"status": previous.status, "replaced_by": version.public_id},
                 )
-            before = {"status": version.status}
-            version.status, version.checker_id = ConfigStatus.ACTIVE, checker_pk
-            version.activated_at, version.retired_at = now, None
-            save_activation(version, ["status", "checker", "activated_at", "retired_at"])
-            write_audit(
-                actor=actor,
-                action=f"{audit_type}.activated",
-                object_type=audit_type,
-                object_id=version.public_id,
+            before = self.audit_before(version)
+            fields = ["status", "checker", self.activated_field, "retired_at"]
+            version.status, version.checker_id, version.retired_at = "active", checker_pk, None
+            setattr(version, self.activated_field, now)
+            if reason is not None:
+                version.reason = reason
+                fields.append("reason")
+            save_activation(version, [*fields, *self.touched_fields])
+            self._audit(
+                actor,
+                "activated",
+                version,
                 before=before,
-                after={"status": version.status, "version": version.version},
+                after=self.audit_after(version, previous),
             )
         return version
 
@@ -271,7 +297,7 @@ class MakerChecker(Generic[M]):
         """→ rejected, with a reason, by a checker other than its maker; it is never activated."""
         actor.require(self.kind.approve_perm)
         checker_pk = staff_user_pk(actor)
-        reason = clean_note(reason, field="reason", required=True)
+        reason = self.clean_reason(reason, required=True)
         with transaction.atomic():
             version = self.row(version_id, lock=True)
             self.check_rejectable(version)
@@ -279,14 +305,14 @@ class MakerChecker(Generic[M]):
                 version.maker_id, checker_pk, version.public_id, id_field=self.kind.maker_id_field
             )
             before = {"status": version.status}
-            version.status, version.checker_id = ConfigStatus.REJECTED, checker_pk
+            version.status, version.checker_id = "rejected", checker_pk
             version.rejected_at, version.reason = timezone.now(), reason
-            version.save(update_fields=["status", "checker", "rejected_at", "reason"])
-            write_audit(
-                actor=actor,
-                action=f"{self.kind.audit_type}.rejected",
-                object_type=self.kind.audit_type,
-                object_id=version.public_id,
+            fields = ["status", "checker", "rejected_at", "reason", *self.touched_fields]
+            version.save(update_fields=fields)
+            self._audit(
+                actor,
+                "rejected",
+                version,
                 before=before,
                 after={"status": version.status, "reason": reason},
             )

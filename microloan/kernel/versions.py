@@ -190,10 +190,10 @@ def staff_user_pk(actor: Actor, *, required: bool = True) -> int | None:
 def refuse_own_change(
     maker_pk: int | None, checker_pk: int, object_id: str, *, id_field: str = "version_id"
 ) -> None:
-    """Maker-checker: the person who proposed a version cannot approve it."""
+    """Maker-checker: the person who proposed a version cannot approve or reject it."""
     if maker_pk is not None and maker_pk == checker_pk:
         raise BusinessRuleViolation(
-            _("The maker of a version cannot approve it."),
+            _("The maker of a version cannot approve or reject it."),
             code="maker_cannot_approve",
             fields={id_field: object_id},
         )
