@@ -4,12 +4,15 @@ A maker drafts a new version: the latest version's thresholds with their changes
 (objects key by key), checked whole by the kind's schema (``kernel.thresholds``). A checker who
 is someone else activates it, retiring the active version in the same transaction. Version 1
 (the kind's defaults) is made, active, the first time anything asks for the active version.
-Every step is audited as ``<audit_type>.draft_created / .retired / .activated`` through
+Or the checker rejects it with a reason, and it is never activated. Every step is audited
+as ``<audit_type>.draft_created / .retired / .activated / .rejected`` through
 ``kernel.audit_hook``.
 
 A kind is a ``ConfigKind`` (its names, permissions and refusal codes) plus, where it differs,
-a subclass overriding a method (scorecards are registered, not drafted, and checked by
-parsing their artifact).
+a subclass overriding a method: scorecards are registered, not drafted, and checked by
+parsing their artifact; product versions (``products.services``) keep their terms in columns,
+are numbered per product and submitted before a check, so only the checker's side (approve,
+retire, reject, audit) is shared with them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,13 +34,12 @@ from .versions import (
     NOTE_MAX_LENGTH,
     ActiveVersion,
     ConfigStatus,
-    VersionedConfig,
     refuse_own_change,
     save_activation,
     staff_user_pk,
 )
 
-M = TypeVar("M", bound=VersionedConfig)
+M = TypeVar("M", bound=models.Model)  # a VersionedConfig, or a product version
 
 
 @dataclass(frozen=True)
