@@ -1,4 +1,11 @@
-"""Versioned configuration (admission policy, risk rule set, scorecard, early-warning policy).
+"""Versioned configuration (admission policy, risk rule set, scorecard, early-warning policy):
+the shared abstract models, the active version kept per process, and one maker-checker service.
+
+Every kind is a model inheriting ``VersionedConfig`` (``VersionedThresholds`` when its payload
+is a thresholds JSON checked by a ``kernel.thresholds`` schema) and one ``MakerChecker`` (a
+subclass where the kind differs, e.g. scorecards are registered rather than drafted). Audit
+records are written through ``kernel.audit_hook`` (the audit app registers the writer), so
+kernel imports no app.
 
 The active version: one row with ``status = 'active'``, read on every application or
 end-of-day step.
@@ -13,19 +20,17 @@ instance and must treat it as read-only. When no version is active and none ever
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from microloan.audit.services import record_audit
-
 from .actors import Actor
-from .errors import BusinessRuleViolation, Conflict, PermissionDenied, ValidationFailed
+from .errors import BusinessRuleViolation, Conflict, PermissionDenied
+from .ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 
 M = TypeVar("M", bound=models.Model)
 
@@ -102,7 +107,70 @@ def _comparable(value: Any) -> Any:
     return value
 
 
-# --- maker-checker over versioned thresholds ------------------------------------------------------
+# --- the shared abstract models ------------------------------------------------------------------
+
+NOTE_MAX_LENGTH = 500
+
+
+class ConfigStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")  # proposed by a maker, not yet approved
+    INACTIVE = "inactive", _("Inactive")  # registered (a scorecard), not yet activated
+    ACTIVE = "active", _("Active")
+    RETIRED = "retired", _("Retired")
+    REJECTED = "rejected", _("Rejected")  # refused by a checker, with a reason
+
+
+class VersionedConfig(models.Model):
+    """What every versioned configuration row holds: a public id, a version number unique in
+    its table, a status (one row active: each concrete model adds the partial unique
+    constraint, whose name is its own), the maker and checker, when it was made, activated,
+    retired or rejected, and the checker's reason for a rejection. Concrete models set
+    ``ID_PREFIX`` for new public ids."""
+
+    ID_PREFIX = "cfg"
+
+    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ConfigStatus.choices, default=ConfigStatus.DRAFT
+    )
+    maker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("checker's reason"), max_length=NOTE_MAX_LENGTH, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            self.public_id = new_public_id(self.ID_PREFIX)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ConfigStatus.ACTIVE
+
+
+class VersionedThresholds(VersionedConfig):
+    """A versioned configuration whose payload is one thresholds JSON object, checked by the
+    kind's schema (``kernel.thresholds``), with the maker's note."""
+
+    thresholds = models.JSONField(_("thresholds"))
+    note = models.CharField(_("note"), max_length=NOTE_MAX_LENGTH, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+# --- maker-checker --------------------------------------------------------------------------------
 
 
 def staff_user_pk(actor: Actor, *, required: bool = True) -> int | None:
@@ -122,10 +190,10 @@ def staff_user_pk(actor: Actor, *, required: bool = True) -> int | None:
 def refuse_own_change(
     maker_pk: int | None, checker_pk: int, object_id: str, *, id_field: str = "version_id"
 ) -> None:
-    """Maker-checker: the person who proposed a version cannot approve it."""
+    """Maker-checker: the person who proposed a version cannot approve or reject it."""
     if maker_pk is not None and maker_pk == checker_pk:
         raise BusinessRuleViolation(
-            _("The maker of a version cannot approve it."),
+            _("The maker of a version cannot approve or reject it."),
             code="maker_cannot_approve",
             fields={id_field: object_id},
         )
@@ -143,101 +211,3 @@ def save_activation(version: models.Model, fields: list[str]) -> None:
             _("Another version was activated at the same time; try again."),
             code="concurrent_activation",
         ) from None
-
-
-@dataclass(frozen=True)
-class VersionedThresholds(Generic[M]):
-    """Maker-checker over a model of versioned thresholds (``version``, ``status`` draft →
-    active → retired, ``thresholds``, ``note``, ``maker``, ``checker``, ``activated_at``,
-    ``retired_at``): a maker drafts the latest version's thresholds with changes merged in; a
-    checker who is someone else activates the draft, retiring the active version in the same
-    transaction. Every step is audited as ``<audit_type>.draft_created / .retired /
-    .activated``. The app gives its permissions, its checks and its refusals' wording."""
-
-    model: type[M]
-    audit_type: str
-    add_perm: str
-    approve_perm: str
-    merge: Callable[[Mapping[str, Any], Mapping[str, Any]], dict]
-    validate: Callable[[Mapping[str, Any]], dict]
-    snapshot: Callable[[M], dict]
-    locked: Callable[[str], M]  # the version by public id, row-locked (the app's 404)
-    not_draft: tuple[str, Any]  # (code, message) for activating a non-draft
-    version_taken: str  # code of the 409 when two drafts take one number
-    clean_note: Callable[[Any], str]
-    ensure_active: Callable[[], M]  # the app's active_...(): makes version 1 on first use
-    id_field: str = "version_id"
-
-    def create_draft(self, *, actor: Actor, changes: Mapping[str, Any], note: Any) -> M:
-        actor.require(self.add_perm)
-        maker_pk = staff_user_pk(actor)
-        note = self.clean_note(note)
-        if not isinstance(changes, Mapping):
-            raise ValidationFailed(
-                code="invalid_thresholds", fields={"changes": _("Must be a JSON object.")}
-            )
-        self.ensure_active()
-        manager = self.model._default_manager
-        with transaction.atomic():
-            latest = manager.select_for_update().order_by("-version").first()
-            thresholds = self.validate(self.merge(latest.thresholds, changes))
-            version = (manager.aggregate(top=Max("version"))["top"] or 0) + 1
-            try:
-                with transaction.atomic():
-                    draft = manager.create(
-                        version=version,
-                        status="draft",
-                        thresholds=thresholds,
-                        note=note,
-                        maker_id=maker_pk,
-                    )
-            except IntegrityError:
-                raise Conflict(
-                    _("Another version was created at the same time; try again."),
-                    code=self.version_taken,
-                ) from None
-            record_audit(
-                actor=actor,
-                action=f"{self.audit_type}.draft_created",
-                object_type=self.audit_type,
-                object_id=draft.public_id,
-                before={"copied_from": latest.public_id},
-                after=self.snapshot(draft),
-            )
-        return draft
-
-    def activate(self, *, actor: Actor, version_id: str) -> M:
-        actor.require(self.approve_perm)
-        checker_pk = staff_user_pk(actor)
-        with transaction.atomic():
-            manager = self.model._default_manager
-            previous = manager.select_for_update().filter(status="active").first()
-            draft = self.locked(version_id)
-            if draft.status != "draft":
-                code, message = self.not_draft
-                raise Conflict(message, code=code, fields={"status": draft.status})
-            refuse_own_change(draft.maker_id, checker_pk, draft.public_id, id_field=self.id_field)
-            self.validate(draft.thresholds)
-            now = timezone.now()
-            if previous is not None:
-                previous.status, previous.retired_at = "retired", now
-                previous.save(update_fields=["status", "retired_at"])
-                record_audit(
-                    actor=actor,
-                    action=f"{self.audit_type}.retired",
-                    object_type=self.audit_type,
-                    object_id=previous.public_id,
-                    before={"status": "active"},
-                    after={"status": previous.status, "replaced_by": draft.public_id},
-                )
-            draft.status, draft.checker_id, draft.activated_at = "active", checker_pk, now
-            save_activation(draft, ["status", "checker", "activated_at"])
-            record_audit(
-                actor=actor,
-                action=f"{self.audit_type}.activated",
-                object_type=self.audit_type,
-                object_id=draft.public_id,
-                before={"status": "draft"},
-                after={"status": draft.status, "version": draft.version},
-            )
-        return draft

@@ -29,7 +29,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from microloan.kernel.errors import ValidationFailed
+from microloan.kernel.thresholds import Thresholds, bounded_schema, checked_thresholds
 
 # Why these defaults: 18 is legal capacity to contract; 55 keeps the term inside working life
 # (a 20-month loan ends before the usual retirement age); 3,000 CNY is about the lowest urban
@@ -154,31 +154,17 @@ def evaluate_admission(
     return AdmissionResult(tuple(failures))
 
 
-def merge_thresholds(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    return {**base, **changes}
+class _AdmissionRules(Thresholds):
+    def problems(self) -> dict[str, Any]:
+        if self.min_age > self.max_age:
+            return {"max_age": _("The maximum age is below the minimum age.")}
+        return {}
+
+
+# The typed thresholds of an admission policy: every one a whole number within its bounds.
+AdmissionThresholds = bounded_schema("AdmissionThresholds", THRESHOLD_BOUNDS, base=_AdmissionRules)
 
 
 def validate_thresholds(thresholds: Any) -> dict[str, int]:
     """A complete, consistent set of thresholds, or 422 naming every problem."""
-    if not isinstance(thresholds, Mapping):
-        raise ValidationFailed(
-            code="invalid_thresholds", fields={"changes": _("Must be a JSON object.")}
-        )
-    problems: dict[str, Any] = {}
-    for name in sorted(set(thresholds) - set(THRESHOLD_BOUNDS)):
-        problems[f"changes.{name}"] = _("Unknown threshold.")
-    clean: dict[str, int] = {}
-    for name, (low, high) in THRESHOLD_BOUNDS.items():
-        value = thresholds.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            problems[f"changes.{name}"] = _("A whole number from %(low)d to %(high)d.") % {
-                "low": low,
-                "high": high,
-            }
-        else:
-            clean[name] = value
-    if not problems and clean["min_age"] > clean["max_age"]:
-        problems["changes.max_age"] = _("The maximum age is below the minimum age.")
-    if problems:
-        raise ValidationFailed(code="invalid_thresholds", fields=problems)
-    return clean
+    return checked_thresholds(AdmissionThresholds, thresholds, prefix="changes.")

@@ -28,6 +28,7 @@ from microloan.api.auth import StaffTokenAuth, borrower_auth, staff_actor, staff
 from microloan.api.idempotency import idempotent
 from microloan.api.middleware import client_ip
 from microloan.api.schemas import ErrorOut
+from microloan.api.versioned_config import add_versioned_config_routes
 from microloan.customers.validation import Problem
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import PermissionDenied, ValidationFailed
@@ -37,6 +38,7 @@ from microloan.kernel.money import MoneyFormatError, parse_yuan, to_yuan_str
 
 from . import services
 from .models import REASON_MAX_LENGTH, AdmissionPolicy
+from .services.policies import POLICIES
 
 router = Router(tags=["origination"])
 
@@ -329,6 +331,8 @@ class PolicyOut(Schema):
     created_at: dt.datetime
     activated_at: dt.datetime | None
     retired_at: dt.datetime | None
+    rejected_at: dt.datetime | None
+    reason: str
 
 
 # The policy's money thresholds are stored in fen (as every amount); the API shows and takes
@@ -382,6 +386,8 @@ def _policy_out(policy: AdmissionPolicy) -> dict[str, Any]:
         "created_at": policy.created_at,
         "activated_at": policy.activated_at,
         "retired_at": policy.retired_at,
+        "rejected_at": policy.rejected_at,
+        "reason": policy.reason,
     }
 
 
@@ -600,44 +606,21 @@ def _staff_detail(request, application_id: str) -> dict[str, Any]:
 
 # --- admission policies ------------------------------------------------------------------------
 
-
-@router.get(
-    "/policies",
-    auth=staff_auth(services.PERM_VIEW_POLICY),
-    response={200: list[PolicyOut], **_REFUSALS},
+add_versioned_config_routes(
+    router,
+    POLICIES,
+    path="/policies",
+    id_param="policy_id",
+    out=PolicyOut,
+    present=_policy_out,
+    draft_in=PolicyIn,
+    changes_in=_threshold_changes_in,
+    names={
+        "list": "list_policies",
+        "get": "get_policy",
+        "create": "create_policy",
+        "approve": "approve_policy",
+        "reject": "reject_policy",
+    },
+    module=__name__,
 )
-def list_policies(request):
-    return [_policy_out(p) for p in services.list_policies(actor=request.auth)]
-
-
-@router.get(
-    "/policies/{policy_id}",
-    auth=staff_auth(services.PERM_VIEW_POLICY),
-    response={200: PolicyOut, **_REFUSALS},
-)
-def get_policy(request, policy_id: str = _ID):
-    return _policy_out(services.get_policy(actor=request.auth, policy_id=policy_id))
-
-
-@router.post(
-    "/policies",
-    auth=staff_auth(services.PERM_ADD_POLICY),
-    response={201: PolicyOut, **_REFUSALS},
-)
-@idempotent
-def create_policy(request, payload: PolicyIn):
-    """A draft: the latest thresholds with ``changes`` merged in; another person approves."""
-    policy = services.create_policy_draft(
-        actor=request.auth, changes=_threshold_changes_in(payload.changes), note=payload.note
-    )
-    return Status(201, _policy_out(policy))
-
-
-@router.post(
-    "/policies/{policy_id}/approve",
-    auth=staff_auth(services.PERM_APPROVE_POLICY),
-    response={200: PolicyOut, **_REFUSALS},
-)
-def approve_policy(request, policy_id: str = _ID):
-    """Activate a draft (by someone other than its maker: 422 ``maker_cannot_approve``)."""
-    return _policy_out(services.approve_policy(actor=request.auth, policy_id=policy_id))

@@ -8,13 +8,13 @@ identifying facts it was decided on (income, employment, education, marital stat
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 from microloan.kernel.sql import PreparedInsert
+from microloan.kernel.versions import ConfigStatus, VersionedThresholds
 
 APPLICATION_ID_PREFIX = "app"
 POLICY_ID_PREFIX = "adm"
@@ -163,31 +163,13 @@ class ApplicationTransition(models.Model):
         return f"{self.from_state or '-'} → {self.to_state}"
 
 
-class PolicyStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
-    RETIRED = "retired", _("Retired")
+PolicyStatus = ConfigStatus  # an admission policy is a draft, active or retired
 
 
-class AdmissionPolicy(models.Model):
-    """The admission thresholds (``admission.DEFAULT_THRESHOLDS`` keys); one version active."""
+class AdmissionPolicy(VersionedThresholds):
+    """The admission thresholds (``admission.AdmissionThresholds``); one version active."""
 
-    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
-    version = models.PositiveIntegerField(_("version"), unique=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT
-    )
-    thresholds = models.JSONField(_("thresholds"))
-    note = models.CharField(_("note"), max_length=REASON_MAX_LENGTH, blank=True)
-    maker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    checker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
+    ID_PREFIX = POLICY_ID_PREFIX
 
     class Meta:
         verbose_name = _("admission policy")
@@ -203,8 +185,3 @@ class AdmissionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"admission policy v{self.version} ({self.status})"
-
-    def save(self, *args, **kwargs):
-        if not self.public_id:
-            self.public_id = new_public_id(POLICY_ID_PREFIX)
-        super().save(*args, **kwargs)

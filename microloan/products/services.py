@@ -26,9 +26,10 @@ from microloan.kernel.errors import (
     BusinessRuleViolation,
     Conflict,
     NotFound,
-    PermissionDenied,
     ValidationFailed,
 )
+from microloan.kernel.maker_checker import ConfigKind, MakerChecker
+from microloan.kernel.versions import staff_user_pk
 
 from .domain import ProductTerms, default_weilidai_terms
 from .models import PRODUCT_CODE_MAX_LENGTH, Product, ProductVersion
@@ -141,13 +142,7 @@ def _version(version_id: str, *, lock: bool = False) -> ProductVersion:
 
 def _staff_user_pk(actor: Actor) -> int:
     """Maker and checker are people: the staff user's primary key."""
-    if actor.kind != "staff" or actor.user_pk is None:
-        raise PermissionDenied(
-            _("Only a signed-in member of staff can do this."),
-            code="staff_user_required",
-            fields={"actor": actor.label},
-        )
-    return actor.user_pk
+    return staff_user_pk(actor)
 
 
 def _clean_reason(reason: Any, *, required: bool) -> str:
@@ -346,86 +341,85 @@ def submit_version(*, actor: Actor, version_id: str) -> ProductVersion:
     return version
 
 
-def _checker_pk(actor: Actor, version: ProductVersion) -> int:
-    checker_pk = _staff_user_pk(actor)
-    if checker_pk == version.maker_id:
-        raise BusinessRuleViolation(
-            _("The maker of a version cannot approve or reject it."),
-            code="maker_cannot_approve",
-            fields={"version_id": version.public_id},
+class _ProductVersions(MakerChecker[ProductVersion]):
+    """The checker's side of product versions, shared with every versioned configuration
+    (``kernel.maker_checker``): approve (retiring the product's active version) or reject a
+    version pending approval. The maker's side stays here: the terms are columns, versions
+    are numbered per product, and a draft is edited and submitted before anyone checks it."""
+
+    activated_field = "approved_at"
+    touched_fields = ("updated_at",)
+    ACTIONS = {
+        "activated": "product.version_approved",
+        "retired": "product.version_retired",
+        "rejected": "product.version_rejected",
+    }
+
+    def action(self, step: str) -> str:
+        return self.ACTIONS[step]
+
+    def row(self, version_id: str, *, lock: bool = False) -> ProductVersion:
+        return _version(version_id, lock=lock)
+
+    def snapshot(self, version: ProductVersion) -> dict[str, Any]:
+        return version_snapshot(version)
+
+    def lock_active(self, version_id: str) -> ProductVersion | None:
+        """The product row first (one approval per product at a time), then its active
+        version."""
+        product_id = _version(version_id).product_id
+        Product.objects.select_for_update().get(pk=product_id)
+        return (
+            ProductVersion.objects.select_for_update()
+            .filter(product_id=product_id, status=Status.ACTIVE)
+            .first()
         )
-    return checker_pk
+
+    def check_activatable(self, version: ProductVersion) -> None:
+        _require_status(version, Status.PENDING_APPROVAL, "version_not_pending")
+
+    def check_rejectable(self, version: ProductVersion) -> None:
+        _require_status(version, Status.PENDING_APPROVAL, "version_not_pending")
+
+    def check_payload(self, version: ProductVersion) -> None:
+        check_product_terms(version.terms())
+
+    def audit_before(self, version: ProductVersion) -> dict[str, Any]:
+        return version_snapshot(version)
+
+    def audit_after(
+        self, version: ProductVersion, previous: ProductVersion | None
+    ) -> dict[str, Any]:
+        return {**version_snapshot(version), "replaces": previous.public_id if previous else None}
+
+    def clean_reason(self, reason: Any, *, required: bool) -> str:
+        return _clean_reason(reason, required=required)
+
+
+VERSIONS = _ProductVersions(
+    ProductVersion,
+    ConfigKind(
+        audit_type="product",
+        object_type="product_version",
+        view_perm=PERM_VIEW,
+        add_perm=PERM_ADD,
+        approve_perm=PERM_APPROVE,
+        id_field="version_id",
+        not_found=("version_not_found", _("No such product version.")),
+        no_active=("no_active_version", _("The product has no active version.")),
+        not_draft=("version_not_pending", _("The version is not pending approval.")),
+        version_taken="version_taken",
+    ),
+    bootstrap_actor=Actor.system("products"),
+)
 
 
 def approve_version(*, actor: Actor, version_id: str, reason: str = "") -> ProductVersion:
     """Pending → active by a checker other than the maker, after re-checking every rule; the
     product's previously active version is retired in the same transaction."""
-    actor.require(PERM_APPROVE)
-    reason = _clean_reason(reason, required=False)
-    with transaction.atomic():
-        found = _version(version_id)
-        Product.objects.select_for_update().get(pk=found.product_id)
-        version = _version(version_id, lock=True)
-        _require_status(version, Status.PENDING_APPROVAL, "version_not_pending")
-        checker_pk = _checker_pk(actor, version)
-        check_product_terms(version.terms())
-        now = timezone.now()
-        previous = (
-            ProductVersion.objects.select_for_update()
-            .filter(product_id=version.product_id, status=Status.ACTIVE)
-            .first()
-        )
-        if previous is not None:
-            previous.status = Status.RETIRED
-            previous.retired_at = now
-            previous.save(update_fields=["status", "retired_at", "updated_at"])
-            record_audit(
-                actor=actor,
-                action="product.version_retired",
-                object_type="product_version",
-                object_id=previous.public_id,
-                before={"status": Status.ACTIVE.value},
-                after={"status": previous.status, "replaced_by": version.public_id},
-            )
-        before = version_snapshot(version)
-        version.status = Status.ACTIVE
-        version.checker_id = checker_pk
-        version.approved_at = now
-        version.reason = reason
-        version.save(update_fields=["status", "checker", "approved_at", "reason", "updated_at"])
-        record_audit(
-            actor=actor,
-            action="product.version_approved",
-            object_type="product_version",
-            object_id=version.public_id,
-            before=before,
-            after={
-                **version_snapshot(version),
-                "replaces": previous.public_id if previous else None,
-            },
-        )
-    return version
+    return VERSIONS.activate(actor=actor, version_id=version_id, reason=reason)
 
 
 def reject_version(*, actor: Actor, version_id: str, reason: str) -> ProductVersion:
     """Pending → rejected by a checker other than the maker, with a reason."""
-    actor.require(PERM_APPROVE)
-    reason = _clean_reason(reason, required=True)
-    with transaction.atomic():
-        version = _version(version_id, lock=True)
-        _require_status(version, Status.PENDING_APPROVAL, "version_not_pending")
-        checker_pk = _checker_pk(actor, version)
-        version.status = Status.REJECTED
-        version.checker_id = checker_pk
-        version.rejected_at = timezone.now()
-        version.reason = reason
-        version.save(update_fields=["status", "checker", "rejected_at", "reason", "updated_at"])
-        record_audit(
-            actor=actor,
-            action="product.version_rejected",
-            object_type="product_version",
-            object_id=version.public_id,
-            before={"status": Status.PENDING_APPROVAL.value},
-            after={"status": version.status, "reason": reason},
-        )
-    return version
+    return VERSIONS.reject(actor=actor, version_id=version_id, reason=reason)

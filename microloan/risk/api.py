@@ -20,22 +20,20 @@ from microloan.api.auth import staff_auth
 from microloan.api.idempotency import idempotent
 from microloan.api.pagination import BoundedPageNumberPagination
 from microloan.api.schemas import ErrorOut
+from microloan.api.versioned_config import add_versioned_config_routes
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 from microloan.kernel.input_types import ApiDateTime
 
 from . import services
 from .models import REASON_MAX_LENGTH, SUBJECT_MAX_LENGTH, BlacklistEntry, RuleSet, Scorecard
 from .services.common import (
-    PERM_ADD_RULESET,
     PERM_ADD_SCORECARD,
-    PERM_APPROVE_RULESET,
-    PERM_APPROVE_SCORECARD,
     PERM_CHANGE_BLACKLIST,
     PERM_VIEW_BLACKLIST,
     PERM_VIEW_IDENTITY_CHECK,
-    PERM_VIEW_RULESET,
-    PERM_VIEW_SCORECARD,
 )
+from .services.rulesets import RULESETS
+from .services.scorecards import SCORECARDS
 
 router = Router(tags=["risk"])
 
@@ -164,6 +162,8 @@ class RuleSetOut(Schema):
     created_at: dt.datetime
     activated_at: dt.datetime | None
     retired_at: dt.datetime | None
+    rejected_at: dt.datetime | None
+    reason: str
     thresholds: dict[str, Any]
 
 
@@ -178,47 +178,30 @@ def _ruleset_out(ruleset: RuleSet) -> dict[str, Any]:
         "created_at": ruleset.created_at,
         "activated_at": ruleset.activated_at,
         "retired_at": ruleset.retired_at,
+        "rejected_at": ruleset.rejected_at,
+        "reason": ruleset.reason,
         "thresholds": ruleset.thresholds,
     }
 
 
-@router.get(
-    "/rulesets", auth=staff_auth(PERM_VIEW_RULESET), response={200: list[RuleSetOut], **_REFUSALS}
+add_versioned_config_routes(
+    router,
+    RULESETS,
+    path="/rulesets",
+    id_param="ruleset_id",
+    out=RuleSetOut,
+    present=_ruleset_out,
+    draft_in=RuleSetIn,
+    approve_verb="activate",
+    names={
+        "list": "list_rulesets",
+        "get": "get_ruleset",
+        "create": "create_ruleset_draft",
+        "approve": "activate_ruleset",
+        "reject": "reject_ruleset",
+    },
+    module=__name__,
 )
-def list_rulesets(request):
-    """Every version, newest first (version 1, the defaults, exists from first use)."""
-    return [_ruleset_out(ruleset) for ruleset in services.list_rulesets(actor=request.auth)]
-
-
-@router.get(
-    "/rulesets/{ruleset_id}",
-    auth=staff_auth(PERM_VIEW_RULESET),
-    response={200: RuleSetOut, **_REFUSALS},
-)
-def get_ruleset(request, ruleset_id: str = _ID):
-    return _ruleset_out(services.get_ruleset(actor=request.auth, ruleset_id=ruleset_id))
-
-
-@router.post(
-    "/rulesets", auth=staff_auth(PERM_ADD_RULESET), response={201: RuleSetOut, **_REFUSALS}
-)
-@idempotent
-def create_ruleset_draft(request, payload: RuleSetIn):
-    """A draft (maker): the latest thresholds with ``changes`` merged in, validated whole."""
-    ruleset = services.create_ruleset_draft(
-        actor=request.auth, changes=payload.changes, note=payload.note
-    )
-    return Status(201, _ruleset_out(ruleset))
-
-
-@router.post(
-    "/rulesets/{ruleset_id}/activate",
-    auth=staff_auth(PERM_APPROVE_RULESET),
-    response={200: RuleSetOut, **_REFUSALS},
-)
-def activate_ruleset(request, ruleset_id: str = _ID):
-    """Activate a draft (checker, not its maker); the active version retires."""
-    return _ruleset_out(services.activate_ruleset(actor=request.auth, ruleset_id=ruleset_id))
 
 
 # --- scorecards --------------------------------------------------------------------------------
@@ -242,6 +225,8 @@ class ScorecardSummaryOut(Schema):
     created_at: dt.datetime
     activated_at: dt.datetime | None
     retired_at: dt.datetime | None
+    rejected_at: dt.datetime | None
+    reason: str
 
 
 class ScorecardOut(ScorecardSummaryOut):
@@ -261,30 +246,32 @@ def _scorecard_out(scorecard: Scorecard, *, with_artifact: bool = True) -> dict[
         "created_at": scorecard.created_at,
         "activated_at": scorecard.activated_at,
         "retired_at": scorecard.retired_at,
+        "rejected_at": scorecard.rejected_at,
+        "reason": scorecard.reason,
     }
     if with_artifact:
         out["artifact"] = scorecard.artifact
     return out
 
 
-@router.get(
-    "/scorecards",
-    auth=staff_auth(PERM_VIEW_SCORECARD),
-    response={200: list[ScorecardSummaryOut], **_REFUSALS},
+add_versioned_config_routes(
+    router,
+    SCORECARDS,
+    path="/scorecards",
+    id_param="scorecard_id",
+    out=ScorecardOut,
+    present=_scorecard_out,
+    list_out=ScorecardSummaryOut,
+    list_present=lambda scorecard: _scorecard_out(scorecard, with_artifact=False),
+    approve_verb="activate",
+    names={
+        "list": "list_scorecards",
+        "get": "get_scorecard",
+        "approve": "activate_scorecard",
+        "reject": "reject_scorecard",
+    },
+    module=__name__,
 )
-def list_scorecards(request):
-    """Every version, newest first (version 1, the expert card, exists from first use)."""
-    scorecards = services.list_scorecards(actor=request.auth)
-    return [_scorecard_out(scorecard, with_artifact=False) for scorecard in scorecards]
-
-
-@router.get(
-    "/scorecards/{scorecard_id}",
-    auth=staff_auth(PERM_VIEW_SCORECARD),
-    response={200: ScorecardOut, **_REFUSALS},
-)
-def get_scorecard(request, scorecard_id: str = _ID):
-    return _scorecard_out(services.get_scorecard(actor=request.auth, scorecard_id=scorecard_id))
 
 
 @router.post(
@@ -295,17 +282,6 @@ def register_scorecard(request, payload: ScorecardIn):
     """Register an artifact as a new inactive version (maker)."""
     scorecard = services.register_scorecard(actor=request.auth, artifact=payload.artifact)
     return Status(201, _scorecard_out(scorecard))
-
-
-@router.post(
-    "/scorecards/{scorecard_id}/activate",
-    auth=staff_auth(PERM_APPROVE_SCORECARD),
-    response={200: ScorecardOut, **_REFUSALS},
-)
-def activate_scorecard(request, scorecard_id: str = _ID):
-    """Activate a version (checker, not its maker); the active version retires."""
-    scorecard = services.activate_scorecard(actor=request.auth, scorecard_id=scorecard_id)
-    return _scorecard_out(scorecard)
 
 
 # --- identity checks ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH, new_public_id
 from microloan.kernel.sql import PreparedInsert
+from microloan.kernel.versions import ConfigStatus, VersionedConfig, VersionedThresholds
 
 SUBJECT_MAX_LENGTH = 60
 HASH_MAX_LENGTH = 128
@@ -142,32 +143,13 @@ class BlacklistEntry(models.Model):
         return self.removed_at is None and (self.expires_at is None or self.expires_at > at)
 
 
-class VersionStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")  # a rule set proposed by a maker, not yet approved
-    INACTIVE = "inactive", _("Inactive")  # a registered scorecard, not yet activated
-    ACTIVE = "active", _("Active")
-    RETIRED = "retired", _("Retired")
+VersionStatus = ConfigStatus  # draft (a proposed rule set), inactive (a registered scorecard), …
 
 
-class RuleSet(models.Model):
+class RuleSet(VersionedThresholds):
     """Fraud rule parameters, decision cut-offs and risk levels; one version active at a time."""
 
-    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
-    version = models.PositiveIntegerField(_("version"), unique=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
-    )
-    thresholds = models.JSONField(_("thresholds"))
-    note = models.CharField(_("note"), max_length=REASON_MAX_LENGTH, blank=True)
-    maker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    checker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
+    ID_PREFIX = "rs"
 
     class Meta:
         verbose_name = _("rule set")
@@ -183,42 +165,24 @@ class RuleSet(models.Model):
     def __str__(self) -> str:
         return f"rule set v{self.version} ({self.status})"
 
-    def save(self, *args, **kwargs):
-        if not self.public_id:
-            self.public_id = new_public_id("rs")
-        super().save(*args, **kwargs)
 
-    @property
-    def is_active(self) -> bool:
-        return self.status == VersionStatus.ACTIVE
-
-
-class Scorecard(models.Model):
+class Scorecard(VersionedConfig):
     """A credit scorecard artifact (``microloan.risk.scorecard``); one version active."""
+
+    ID_PREFIX = "sc"
 
     class Source(models.TextChoices):
         EXPERT = "expert", _("Expert")
         TRAINED = "trained", _("Trained")
         UPLOADED = "uploaded", _("Uploaded")
 
-    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
-    version = models.PositiveIntegerField(_("version"), unique=True)
     name = models.CharField(_("name"), max_length=64)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     status = models.CharField(
-        _("status"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.INACTIVE
+        _("status"), max_length=10, choices=ConfigStatus.choices, default=ConfigStatus.INACTIVE
     )
     artifact = models.JSONField(_("artifact"))
     metrics = models.JSONField(_("metrics"), default=dict)
-    maker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    checker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("scorecard")
@@ -234,38 +198,21 @@ class Scorecard(models.Model):
     def __str__(self) -> str:
         return f"scorecard v{self.version} {self.name} ({self.status})"
 
-    def save(self, *args, **kwargs):
-        if not self.public_id:
-            self.public_id = new_public_id("sc")
-        super().save(*args, **kwargs)
-
 
 # --- post-loan checks and early warning (risk.postloan) -----------------------------------------
 
 
-class EarlyWarningPolicy(models.Model):
-    """The thresholds post-loan checks decide by (risk.postloan.rules.DEFAULT_THRESHOLDS and
-    what may be changed); versioned so every check says which version judged it."""
+class EarlyWarningPolicy(VersionedThresholds):
+    """The thresholds post-loan checks decide by (risk.postloan.rules.EarlyWarningThresholds);
+    versioned so every check says which version judged it. Maker-checker as every versioned
+    configuration (``kernel.maker_checker``)."""
 
-    public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
-    version = models.PositiveIntegerField(_("version"), unique=True)
+    ID_PREFIX = "ewp"
+
     status = models.CharField(
-        _("status"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.ACTIVE
+        _("status"), max_length=10, choices=ConfigStatus.choices, default=ConfigStatus.ACTIVE
     )
-    thresholds = models.JSONField(_("thresholds"))
-    note = models.CharField(_("note"), max_length=REASON_MAX_LENGTH, blank=True)
     created_by = models.CharField(max_length=160, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    # Maker-checker (kernel.versions.VersionedThresholds): a draft by its maker, activated by
-    # a checker who is someone else.
-    maker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    checker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    activated_at = models.DateTimeField(null=True, blank=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("early-warning policy")
@@ -283,11 +230,6 @@ class EarlyWarningPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"early-warning policy v{self.version} ({self.status})"
-
-    def save(self, *args, **kwargs):
-        if not self.public_id:
-            self.public_id = new_public_id("ewp")
-        super().save(*args, **kwargs)
 
 
 class PostLoanCheck(models.Model):

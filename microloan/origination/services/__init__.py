@@ -12,7 +12,7 @@ For the back-office pages (views call these, never the models):
   ``decide_application(actor=, application_id=, outcome=, reason=, reason_codes=, limit=,
   daily_rate=, terms_months=, return_fields=)``.
 - policies: ``list_policies``, ``get_policy``, ``create_policy_draft``, ``approve_policy``,
-  ``active_policy``.
+  ``reject_policy``, ``active_policy``.
 
 Borrower side: ``apply_for_credit``, ``resubmit_application``, ``withdraw_application``,
 ``my_applications``, ``get_my_application``, ``get_offer``. Batch:
@@ -43,6 +43,7 @@ from .policies import (
     create_policy_draft,
     get_policy,
     list_policies,
+    reject_policy,
 )
 from .queries import (
     application_detail,
@@ -89,6 +90,7 @@ __all__ = [
     "list_policies",
     "my_applications",
     "offer_of",
+    "reject_policy",
     "release_application",
     "request_human_review",
     "resubmit_application",

@@ -358,6 +358,24 @@ def test_policies_under_maker_checker(client, today):
     assert AdmissionPolicy.objects.get(status="active").thresholds["max_age"] == 50
 
 
+def test_a_policy_draft_is_rejected_with_a_reason(client, today):
+    perms = ("origination.view_admissionpolicy", "origination.approve_admissionpolicy")
+    maker = staff_headers("origination.view_admissionpolicy", "origination.add_admissionpolicy")
+    checker = staff_headers(*perms)
+    policy_id = post(client, "/policies", {"changes": {"max_age": 50}}, maker).json()["id"]
+    viewer = staff_headers("origination.view_admissionpolicy")
+    denied = client.post_json(f"{BASE}/policies/{policy_id}/reject", {"reason": "x"}, **viewer)
+    assert denied.status_code == 403
+    rejected = client.post_json(
+        f"{BASE}/policies/{policy_id}/reject", {"reason": "too strict"}, **checker
+    )
+    assert rejected.status_code == 200, rejected.content
+    assert (rejected.json()["status"], rejected.json()["reason"]) == ("rejected", "too strict")
+    late = client.post(f"{BASE}/policies/{policy_id}/approve", **checker)
+    refused(late, 409, "policy_not_draft", "status")
+    assert AdmissionPolicy.objects.get(status="active").version == 1
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [

@@ -5,7 +5,8 @@
   person (422 ``maker_cannot_approve`` for the analyst who asked for the check)
 - ``POST /lines/{line_id}/check``: check a line now (idempotent with an Idempotency-Key)
 - ``GET /policies``; ``POST /policies`` (a draft: the latest thresholds with ``changes``);
-  ``POST /policies/{id}/approve`` by someone other than its maker (maker-checker)
+  ``POST /policies/{id}/approve`` by someone other than its maker (maker-checker), or
+  ``/reject`` with a reason (``api.versioned_config``)
 
 Money in fen (integers) with yuan strings alongside. No ``from __future__ import annotations``:
 ninja reads ``Query[...]`` at import time.
@@ -23,6 +24,7 @@ from microloan.api.auth import staff_auth
 from microloan.api.idempotency import idempotent
 from microloan.api.pagination import BoundedPageNumberPagination
 from microloan.api.schemas import ErrorOut
+from microloan.api.versioned_config import add_versioned_config_routes
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 from microloan.kernel.input_types import ApiDate
 from microloan.kernel.money import to_yuan_str
@@ -31,12 +33,9 @@ from ..models import REASON_MAX_LENGTH, EarlyWarningAction, EarlyWarningPolicy, 
 from . import services
 from .services import (
     PERM_APPROVE_ACTION,
-    PERM_APPROVE_POLICY,
-    PERM_CHANGE_POLICY,
     PERM_RUN_CHECK,
     PERM_VIEW_ACTION,
     PERM_VIEW_CHECK,
-    PERM_VIEW_POLICY,
 )
 
 router = Router(tags=["risk: post-loan"])
@@ -230,6 +229,8 @@ class EarlyWarningPolicyOut(Schema):
     created_at: dt.datetime
     activated_at: dt.datetime | None
     retired_at: dt.datetime | None
+    rejected_at: dt.datetime | None
+    reason: str
 
     @staticmethod
     def resolve_id(policy: EarlyWarningPolicy) -> str:
@@ -244,34 +245,19 @@ class EarlyWarningPolicyOut(Schema):
         return _username(policy.checker)
 
 
-@router.get("/policies", auth=staff_auth(PERM_VIEW_POLICY), response=list[EarlyWarningPolicyOut])
-def list_policies(request):
-    """Every early-warning policy version, newest first."""
-    return list(services.list_policies(actor=request.auth))
-
-
-@router.post(
-    "/policies",
-    auth=staff_auth(PERM_CHANGE_POLICY),
-    response={201: EarlyWarningPolicyOut, **_REFUSALS},
+add_versioned_config_routes(
+    router,
+    services.POLICIES,
+    path="/policies",
+    id_param="policy_id",
+    out=EarlyWarningPolicyOut,
+    draft_in=PolicyIn,
+    idempotent_approve=True,
+    names={
+        "list": "list_policies",
+        "create": "create_policy_draft",
+        "approve": "approve_policy",
+        "reject": "reject_policy",
+    },
+    module=__name__,
 )
-@idempotent
-def create_policy_draft(request, payload: PolicyIn):
-    """A draft: the latest version's thresholds with ``changes`` merged in, every problem
-    reported at once (422 ``invalid_thresholds``, fields ``changes.<name>``)."""
-    draft = services.create_policy_draft(
-        actor=request.auth, changes=payload.changes, note=payload.note
-    )
-    return Status(201, draft)
-
-
-@router.post(
-    "/policies/{policy_id}/approve",
-    auth=staff_auth(PERM_APPROVE_POLICY),
-    response={200: EarlyWarningPolicyOut, **_REFUSALS},
-)
-@idempotent
-def approve_policy(request, policy_id: str = _ID):
-    """The draft takes over, approved by someone other than its maker (422
-    ``maker_cannot_approve``); 409 ``policy_not_draft`` for any other version."""
-    return services.approve_policy(actor=request.auth, policy_id=policy_id)

@@ -1,7 +1,7 @@
 """Early-warning rules: from a line's score and signals to no action, a limit cut or a freeze.
 
 Pure (no database). The thresholds are a policy version's JSON (``DEFAULT_THRESHOLDS`` is
-version 1); ``validate_thresholds`` refuses a bad one field by field.
+version 1); ``EarlyWarningThresholds`` types them and ``threshold_problems`` names every problem.
 
 Decision, in order:
 
@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
+
+from microloan.kernel.thresholds import Thresholds, bounded_schema
+from microloan.kernel.thresholds import threshold_problems as schema_problems
 
 DEFAULT_THRESHOLDS: dict[str, Any] = {
     "freeze_below_score": 400,
@@ -66,35 +69,28 @@ BOOLEAN_NAMES = ("freeze_on_blacklist", "freeze_on_expired_id")
 NONE, REDUCE, FREEZE = "none", "reduce", "freeze"
 
 
+class _EarlyWarningRules(Thresholds):
+    def problems(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for lower, upper in (
+            ("freeze_below_score", "reduce_below_score"),
+            ("mild_cut_percent", "severe_cut_percent"),
+        ):
+            if getattr(self, lower) > getattr(self, upper):
+                found[lower] = _("Must not be above %(other)s.") % {"other": upper}
+        return found
+
+
+# The typed thresholds of an early-warning policy (bounds above, the two flags true or false).
+EarlyWarningThresholds = bounded_schema(
+    "EarlyWarningThresholds", INTEGER_RANGES, booleans=BOOLEAN_NAMES, base=_EarlyWarningRules
+)
+
+
 def threshold_problems(thresholds: Mapping[str, Any]) -> dict[str, str]:
     """Every problem of a complete thresholds mapping, by name ({} when it is valid), in the
     active language (they reach the API and the policy page)."""
-    problems: dict[str, str] = {}
-    for name in thresholds:
-        if name not in DEFAULT_THRESHOLDS:
-            problems[name] = _("Unknown threshold.")
-    for name in DEFAULT_THRESHOLDS:
-        if name not in thresholds:
-            problems[name] = _("This field is required.")
-            continue
-        value = thresholds[name]
-        if name in BOOLEAN_NAMES:
-            if not isinstance(value, bool):
-                problems[name] = _("Must be true or false.")
-            continue
-        lo, hi = INTEGER_RANGES[name]
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            problems[name] = _("A whole number from %(low)d to %(high)d.") % {"low": lo, "high": hi}
-    if not problems:
-        if thresholds["freeze_below_score"] > thresholds["reduce_below_score"]:
-            problems["freeze_below_score"] = _("Must not be above %(other)s.") % {
-                "other": "reduce_below_score"
-            }
-        if thresholds["mild_cut_percent"] > thresholds["severe_cut_percent"]:
-            problems["mild_cut_percent"] = _("Must not be above %(other)s.") % {
-                "other": "severe_cut_percent"
-            }
-    return problems
+    return schema_problems(EarlyWarningThresholds, thresholds)
 
 
 class DecisionInputs(NamedTuple):

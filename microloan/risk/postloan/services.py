@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -31,8 +30,8 @@ from microloan.kernel.errors import (
     ValidationFailed,
 )
 from microloan.kernel.ids import new_public_id
+from microloan.kernel.maker_checker import ConfigKind, MakerChecker
 from microloan.kernel.services import get_business_date
-from microloan.kernel.versions import ActiveVersion, VersionedThresholds
 from microloan.lending.models import CreditLine, Loan
 from microloan.lending.services.lines import OPEN_STATUSES
 
@@ -42,7 +41,7 @@ from ..models import (
     EarlyWarningPolicy,
     PostLoanCheck,
 )
-from ..services.common import clean_reason, staff_user_pk
+from ..services.common import staff_user_pk
 from . import actions, rules
 from .actions import (  # re-exported: the API and pages decide actions through here
     PERM_APPROVE_ACTION,
@@ -86,6 +85,7 @@ __all__ = [
     "list_checks",
     "list_policies",
     "reject_action",
+    "reject_policy",
     "run_postloan_checks",
     "triggered_lines",
 ]
@@ -95,88 +95,67 @@ TRIGGER_CHUNK = 500  # lines per fact-gathering query when checking a list of li
 # --- policy ------------------------------------------------------------------------------------
 
 
-def _first_policy() -> EarlyWarningPolicy:
-    return EarlyWarningPolicy.objects.create(
-        version=1,
-        thresholds=dict(rules.DEFAULT_THRESHOLDS),
-        note="defaults",
-        created_by=SYSTEM_ACTOR.label,
-    )
+class _EarlyWarningPolicies(MakerChecker[EarlyWarningPolicy]):
+    def first_fields(self) -> dict[str, Any]:
+        return {**super().first_fields(), "created_by": SYSTEM_ACTOR.label}
+
+    def create_draft(self, *, actor: Actor, changes: Any, note: Any = "") -> EarlyWarningPolicy:
+        actor.require(PERM_CHANGE_POLICY)
+        if not isinstance(changes, dict) or not changes:
+            raise ValidationFailed(fields={"changes": _("Give at least one threshold to change.")})
+        return super().create_draft(actor=actor, changes=changes, note=note)
+
+    def snapshot(self, policy: EarlyWarningPolicy) -> dict[str, Any]:
+        return {"version": policy.version, "status": policy.status, "thresholds": policy.thresholds}
 
 
-_ACTIVE = ActiveVersion(EarlyWarningPolicy, bootstrap=_first_policy)
+POLICIES = _EarlyWarningPolicies(
+    EarlyWarningPolicy,
+    ConfigKind(
+        audit_type="early_warning_policy",
+        view_perm=PERM_VIEW_POLICY,
+        add_perm=PERM_CHANGE_POLICY,
+        approve_perm=PERM_APPROVE_POLICY,
+        id_field="policy_id",
+        not_found=("policy_not_found", _("No such early-warning policy.")),
+        no_active=("no_active_policy", _("No early-warning policy is active.")),
+        not_draft=("policy_not_draft", _("Only a draft policy can be approved.")),
+        version_taken="policy_version_taken",
+        maker_id_field="policy_id",
+    ),
+    bootstrap_actor=SYSTEM_ACTOR,
+    schema=rules.EarlyWarningThresholds,
+    defaults=lambda: dict(rules.DEFAULT_THRESHOLDS),
+    bootstrap_note="defaults",
+    problem_prefix="changes.",
+)
 
 
 def active_policy() -> EarlyWarningPolicy:
     """The active early-warning policy (kept per process, see ``kernel.versions``: treat it as
     read-only); version 1 with the default thresholds on first use."""
-    return _ACTIVE.get()
-
-
-def _policy_locked(policy_id: str) -> EarlyWarningPolicy:
-    policy = (
-        EarlyWarningPolicy.objects.select_for_update().filter(public_id=str(policy_id)[:60]).first()
-    )
-    if policy is None:
-        raise NotFound(
-            _("No such early-warning policy."),
-            code="policy_not_found",
-            fields={"policy_id": str(policy_id)[:60]},
-        )
-    return policy
-
-
-def _valid_thresholds(thresholds: Mapping[str, Any]) -> dict:
-    """Every problem at once, as ``changes.<name>``."""
-    problems = rules.threshold_problems(thresholds)
-    if problems:
-        raise ValidationFailed(
-            code="invalid_thresholds",
-            fields={f"changes.{name}": problem for name, problem in problems.items()},
-        )
-    return dict(thresholds)
-
-
-def _policy_snapshot(policy: EarlyWarningPolicy) -> dict:
-    return {"version": policy.version, "status": policy.status, "thresholds": policy.thresholds}
-
-
-_MAKER_CHECKER = VersionedThresholds(
-    model=EarlyWarningPolicy,
-    audit_type="early_warning_policy",
-    add_perm=PERM_CHANGE_POLICY,
-    approve_perm=PERM_APPROVE_POLICY,
-    merge=lambda current, changes: {**current, **changes},
-    validate=_valid_thresholds,
-    snapshot=_policy_snapshot,
-    locked=_policy_locked,
-    not_draft=("policy_not_draft", _("Only a draft policy can be approved.")),
-    version_taken="policy_version_taken",
-    clean_note=lambda note: clean_reason(note, required=False, field="note"),
-    ensure_active=active_policy,
-    id_field="policy_id",
-)
+    return POLICIES.active()
 
 
 def create_policy_draft(*, actor: Actor, changes: dict, note: str = "") -> EarlyWarningPolicy:
     """A draft: the latest version's thresholds with ``changes`` merged in, validated whole
     (every problem reported at once). It takes effect when someone else approves it."""
-    actor.require(PERM_CHANGE_POLICY)
-    if not isinstance(changes, dict) or not changes:
-        raise ValidationFailed(fields={"changes": _("Give at least one threshold to change.")})
-    return _MAKER_CHECKER.create_draft(actor=actor, changes=changes, note=note)
+    return POLICIES.create_draft(actor=actor, changes=changes, note=note)
 
 
 def list_policies(*, actor: Actor) -> QuerySet[EarlyWarningPolicy]:
     """Every version, newest first (the defaults become version 1 on first use)."""
-    actor.require(PERM_VIEW_POLICY)
-    active_policy()
-    return EarlyWarningPolicy.objects.select_related("maker", "checker").order_by("-version")
+    return POLICIES.list_versions(actor=actor)
 
 
 def approve_policy(*, actor: Actor, policy_id: str) -> EarlyWarningPolicy:
     """Draft → active by a checker other than its maker; the active version retires."""
-    return _MAKER_CHECKER.activate(actor=actor, version_id=policy_id)
+    return POLICIES.activate(actor=actor, version_id=policy_id)
+
+
+def reject_policy(*, actor: Actor, policy_id: str, reason: str) -> EarlyWarningPolicy:
+    """Draft → rejected, with a reason, by a checker other than its maker."""
+    return POLICIES.reject(actor=actor, version_id=policy_id, reason=reason)
 
 
 # --- evaluating one line -----------------------------------------------------------------------

@@ -46,6 +46,7 @@ from .rulesets import (
     create_ruleset_draft,
     get_ruleset,
     list_rulesets,
+    reject_ruleset,
 )
 from .scorecards import (
     activate_scorecard,
@@ -54,6 +55,7 @@ from .scorecards import (
     get_scorecard,
     list_scorecards,
     register_scorecard,
+    reject_scorecard,
     scorecard_artifact,
     scorecard_by_version,
 )
@@ -87,6 +89,8 @@ __all__ = [
     "name_digest",
     "record_application_event",
     "register_scorecard",
+    "reject_ruleset",
+    "reject_scorecard",
     "remove_blacklist_entry",
     "run_identity_checks",
     "scorecard_artifact",

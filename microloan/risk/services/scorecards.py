@@ -11,15 +11,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
-from django.utils import timezone
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound
-from microloan.kernel.versions import ActiveVersion
+from microloan.kernel.maker_checker import ConfigKind, MakerChecker
 
 from ..models import Scorecard, VersionStatus
 from ..scorecard import Scorecard as ScorecardArtifact
@@ -28,8 +27,6 @@ from .common import (
     PERM_ADD_SCORECARD,
     PERM_APPROVE_SCORECARD,
     PERM_VIEW_SCORECARD,
-    refuse_own_change,
-    save_activation,
     staff_user_pk,
 )
 
@@ -39,16 +36,6 @@ BOOTSTRAP_ACTOR = Actor.system("risk.defaults")
 
 def expert_artifact() -> dict[str, Any]:
     return json.loads(EXPERT_ARTIFACT_PATH.read_text(encoding="utf-8"))
-
-
-def scorecard_snapshot(scorecard: Scorecard) -> dict[str, Any]:
-    return {
-        "version": scorecard.version,
-        "name": scorecard.name,
-        "source": scorecard.source,
-        "status": scorecard.status,
-        "metrics": scorecard.metrics,
-    }
 
 
 _PARSED: dict[str, ScorecardArtifact] = {}
@@ -67,89 +54,87 @@ def scorecard_artifact(scorecard: Scorecard) -> ScorecardArtifact:
     return parsed
 
 
-def _first_scorecard() -> Scorecard:
-    if Scorecard.objects.filter(version=1).exists():
-        raise Conflict(_("No scorecard is active."), code="no_active_scorecard")
-    artifact = expert_artifact()
-    load_scorecard(artifact)
-    scorecard = Scorecard.objects.create(
-        version=1,
-        name=artifact["name"],
-        source=Scorecard.Source.EXPERT,
-        status=VersionStatus.ACTIVE,
-        artifact=artifact,
-        activated_at=timezone.now(),
-    )
-    record_audit(
-        actor=BOOTSTRAP_ACTOR,
-        action="scorecard.activated",
-        object_type="scorecard",
-        object_id=scorecard.public_id,
-        after=scorecard_snapshot(scorecard),
-    )
-    return scorecard
+class _Scorecards(MakerChecker[Scorecard]):
+    """Scorecards are registered (inactive) rather than drafted, carry an artifact instead of
+    thresholds, and an inactive or retired one may be activated again."""
+
+    # Marked by (public id, version): the artifact, a large JSON document, is loaded only when
+    # the active version changed; artifacts never change after registration.
+    marker_columns = ("public_id", "version")
+
+    def snapshot(self, scorecard: Scorecard) -> dict[str, Any]:
+        return {
+            "version": scorecard.version,
+            "name": scorecard.name,
+            "source": scorecard.source,
+            "status": scorecard.status,
+            "metrics": scorecard.metrics,
+        }
+
+    def first_fields(self) -> dict[str, Any]:
+        artifact = expert_artifact()
+        load_scorecard(artifact)
+        return {"name": artifact["name"], "source": Scorecard.Source.EXPERT, "artifact": artifact}
+
+    def check_activatable(self, scorecard: Scorecard) -> None:
+        if scorecard.status == VersionStatus.ACTIVE:
+            raise Conflict(
+                _("This scorecard is already active."),
+                code="scorecard_already_active",
+                fields={"status": scorecard.status},
+            )
+        if scorecard.status == VersionStatus.REJECTED:
+            raise Conflict(
+                _("A rejected scorecard cannot be activated."),
+                code="scorecard_rejected",
+                fields={"status": scorecard.status},
+            )
+
+    def check_rejectable(self, scorecard: Scorecard) -> None:
+        if scorecard.status != VersionStatus.INACTIVE:
+            raise Conflict(
+                _("Only an inactive scorecard can be rejected."),
+                code="scorecard_not_inactive",
+                fields={"status": scorecard.status},
+            )
+
+    def check_payload(self, scorecard: Scorecard) -> None:
+        load_scorecard(scorecard.artifact)
 
 
-# Marked by (public id, version): the artifact, a large JSON document, is loaded only when the
-# active version changed; artifacts never change after registration (a new one is a version).
-_ACTIVE = ActiveVersion(
-    Scorecard, bootstrap=_first_scorecard, marker_columns=("public_id", "version")
+SCORECARDS = _Scorecards(
+    Scorecard,
+    ConfigKind(
+        audit_type="scorecard",
+        view_perm=PERM_VIEW_SCORECARD,
+        add_perm=PERM_ADD_SCORECARD,
+        approve_perm=PERM_APPROVE_SCORECARD,
+        id_field="scorecard_id",
+        not_found=("scorecard_not_found", _("No such scorecard.")),
+        no_active=("no_active_scorecard", _("No scorecard is active.")),
+        not_draft=("scorecard_already_active", _("This scorecard is already active.")),
+        version_taken="scorecard_version_taken",
+    ),
+    bootstrap_actor=BOOTSTRAP_ACTOR,
 )
+
+
+def scorecard_snapshot(scorecard: Scorecard) -> dict[str, Any]:
+    return SCORECARDS.snapshot(scorecard)
 
 
 def active_scorecard() -> Scorecard:
     """The active scorecard (kept per process, see ``kernel.versions``: treat it as
     read-only); the expert card becomes version 1 when there has never been one."""
-    return _ACTIVE.get()
-    if Scorecard.objects.filter(version=1).exists():
-        raise Conflict(_("No scorecard is active."), code="no_active_scorecard")
-    artifact = expert_artifact()
-    load_scorecard(artifact)
-    try:
-        with transaction.atomic():
-            scorecard = Scorecard.objects.create(
-                version=1,
-                name=artifact["name"],
-                source=Scorecard.Source.EXPERT,
-                status=VersionStatus.ACTIVE,
-                artifact=artifact,
-                activated_at=timezone.now(),
-            )
-            record_audit(
-                actor=BOOTSTRAP_ACTOR,
-                action="scorecard.activated",
-                object_type="scorecard",
-                object_id=scorecard.public_id,
-                after=scorecard_snapshot(scorecard),
-            )
-    except IntegrityError:  # a concurrent first use created it: use theirs
-        return Scorecard.objects.get(status=VersionStatus.ACTIVE)
-    return scorecard
+    return SCORECARDS.active()
 
 
 def list_scorecards(*, actor: Actor) -> QuerySet[Scorecard]:
-    actor.require(PERM_VIEW_SCORECARD)
-    active_scorecard()
-    return Scorecard.objects.select_related("maker", "checker").order_by("-version")
-
-
-def _scorecard(scorecard_id: str, *, lock: bool = False) -> Scorecard:
-    scorecards = Scorecard.objects.select_related("maker", "checker")
-    if lock:
-        scorecards = scorecards.select_for_update(of=("self",))
-    scorecard = scorecards.filter(public_id=str(scorecard_id)[:60]).first()
-    if scorecard is None:
-        raise NotFound(
-            _("No such scorecard."),
-            code="scorecard_not_found",
-            fields={"scorecard_id": str(scorecard_id)[:60]},
-        )
-    return scorecard
+    return SCORECARDS.list_versions(actor=actor)
 
 
 def get_scorecard(*, actor: Actor, scorecard_id: str) -> Scorecard:
-    actor.require(PERM_VIEW_SCORECARD)
-    return _scorecard(scorecard_id)
+    return SCORECARDS.get(actor=actor, version_id=scorecard_id)
 
 
 def scorecard_by_version(version: int | None) -> Scorecard:
@@ -178,23 +163,14 @@ def register_scorecard(
     parsed = load_scorecard(artifact)
     active_scorecard()
     with transaction.atomic():
-        version = (Scorecard.objects.aggregate(top=Max("version"))["top"] or 0) + 1
-        try:
-            with transaction.atomic():
-                scorecard = Scorecard.objects.create(
-                    version=version,
-                    name=parsed.name,
-                    source=source,
-                    status=VersionStatus.INACTIVE,
-                    artifact=artifact,
-                    metrics=metrics if metrics is not None else artifact.get("metrics", {}),
-                    maker_id=maker_pk,
-                )
-        except IntegrityError:
-            raise Conflict(
-                _("Another version was registered at the same time; try again."),
-                code="scorecard_version_taken",
-            ) from None
+        scorecard = SCORECARDS.create_version(
+            name=parsed.name,
+            source=source,
+            status=VersionStatus.INACTIVE,
+            artifact=artifact,
+            metrics=metrics if metrics is not None else artifact.get("metrics", {}),
+            maker_id=maker_pk,
+        )
         record_audit(
             actor=actor,
             action="scorecard.registered",
@@ -208,45 +184,9 @@ def register_scorecard(
 def activate_scorecard(*, actor: Actor, scorecard_id: str) -> Scorecard:
     """Inactive (or retired) → active by a checker other than its maker; the active version
     is retired in the same transaction."""
-    actor.require(PERM_APPROVE_SCORECARD)
-    checker_pk = staff_user_pk(actor)
-    with transaction.atomic():
-        previous = Scorecard.objects.select_for_update().filter(status=VersionStatus.ACTIVE).first()
-        scorecard = _scorecard(scorecard_id, lock=True)
-        if scorecard.status == VersionStatus.ACTIVE:
-            raise Conflict(
-                _("This scorecard is already active."),
-                code="scorecard_already_active",
-                fields={"status": scorecard.status},
-            )
-        refuse_own_change(scorecard.maker_id, checker_pk, scorecard.public_id)
-        load_scorecard(scorecard.artifact)
-        now = timezone.now()
-        if previous is not None:
-            previous.status, previous.retired_at = VersionStatus.RETIRED, now
-            previous.save(update_fields=["status", "retired_at"])
-            record_audit(
-                actor=actor,
-                action="scorecard.retired",
-                object_type="scorecard",
-                object_id=previous.public_id,
-                before={"status": VersionStatus.ACTIVE.value},
-                after={"status": previous.status, "replaced_by": scorecard.public_id},
-            )
-        before = {"status": scorecard.status}
-        scorecard.status, scorecard.checker_id, scorecard.activated_at = (
-            VersionStatus.ACTIVE,
-            checker_pk,
-            now,
-        )
-        scorecard.retired_at = None
-        save_activation(scorecard, ["status", "checker", "activated_at", "retired_at"])
-        record_audit(
-            actor=actor,
-            action="scorecard.activated",
-            object_type="scorecard",
-            object_id=scorecard.public_id,
-            before=before,
-            after={"status": scorecard.status, "version": scorecard.version},
-        )
-    return scorecard
+    return SCORECARDS.activate(actor=actor, version_id=scorecard_id)
+
+
+def reject_scorecard(*, actor: Actor, scorecard_id: str, reason: str) -> Scorecard:
+    """Inactive → rejected, with a reason, by a checker other than its maker."""
+    return SCORECARDS.reject(actor=actor, version_id=scorecard_id, reason=reason)

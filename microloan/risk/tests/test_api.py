@@ -183,6 +183,39 @@ def test_a_malformed_artifact_is_422(client, analyst):
     assert client.get(f"{BASE}/scorecards/sc_nope", **analyst).status_code == 404
 
 
+def test_a_ruleset_draft_is_rejected_with_a_reason_by_another_person(client, analyst):
+    draft_id = _post(client, "/rulesets", {"changes": {}}, analyst).json()["id"]
+    checker = _headers("risk.approve_ruleset", "risk.view_ruleset")
+    no_reason = client.post_json(f"{BASE}/rulesets/{draft_id}/reject", {"reason": " "}, **checker)
+    assert (no_reason.status_code, no_reason.json()["code"]) == (422, "reason_required")
+    own = client.post_json(f"{BASE}/rulesets/{draft_id}/reject", {"reason": "no"}, **analyst)
+    assert own.status_code == 422 and own.json()["code"] == "maker_cannot_approve"
+    rejected = client.post_json(
+        f"{BASE}/rulesets/{draft_id}/reject", {"reason": "no  change"}, **checker
+    )
+    assert rejected.status_code == 200, rejected.content
+    body = rejected.json()
+    assert (body["status"], body["reason"]) == ("rejected", "no change") and body["rejected_at"]
+    assert AuditRecord.objects.get(action="ruleset.rejected").after["reason"] == "no change"
+    late = client.post(f"{BASE}/rulesets/{draft_id}/activate", **checker)
+    assert (late.status_code, late.json()["code"]) == (409, "ruleset_not_draft")
+    assert services.active_ruleset().version == 1
+
+
+def test_only_an_inactive_scorecard_is_rejected(client, analyst):
+    card_id = _post(client, "/scorecards", {"artifact": copy.deepcopy(ARTIFACT)}, analyst).json()[
+        "id"
+    ]
+    checker = _headers("risk.approve_scorecard")
+    active_id = services.active_scorecard().public_id
+    refused = client.post_json(f"{BASE}/scorecards/{active_id}/reject", {"reason": "x"}, **checker)
+    assert (refused.status_code, refused.json()["code"]) == (409, "scorecard_not_inactive")
+    rejected = client.post_json(f"{BASE}/scorecards/{card_id}/reject", {"reason": "x"}, **checker)
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    late = client.post(f"{BASE}/scorecards/{card_id}/activate", **checker)
+    assert (late.status_code, late.json()["code"]) == (409, "scorecard_rejected")
+
+
 # --- identity checks ---------------------------------------------------------------------------
 
 

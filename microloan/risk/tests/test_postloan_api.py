@@ -265,3 +265,14 @@ def test_threshold_problems_read_in_the_callers_language(client):
     assert zh.json()["fields"]["changes.x"] == "未知的阈值。"
     assert en.json()["fields"]["changes.x"] == "Unknown threshold."
     assert en.json()["fields"]["changes.min_limit"].startswith("A whole number from 100 to")
+
+
+def test_a_policy_draft_is_rejected_with_a_reason_and_never_takes_over(client):
+    maker, checker = headers(*POLICY_MAKER), headers(*POLICY_CHECKER)
+    draft = post(client, "/policies", {"changes": {"min_limit": 100}}, maker, key="r1").json()
+    rejected = post(client, f"/policies/{draft['id']}/reject", {"reason": "keep it"}, checker)
+    assert rejected.status_code == 200, rejected.content
+    assert (rejected.json()["status"], rejected.json()["reason"]) == ("rejected", "keep it")
+    twice = post(client, f"/policies/{draft['id']}/reject", {"reason": "again"}, checker)
+    assert (twice.status_code, twice.json()["code"]) == (409, "policy_not_draft")
+    assert EarlyWarningPolicy.objects.get(status="active").version == 1
