@@ -22,7 +22,6 @@ PROVISION_RATES: dict[str, Decimal] = {
     Category.LOSS: Decimal("1"),
 }
 
-DEFAULT_PARTITION_SIZE = 200_000  # loans per partition (settings.EOD_PARTITION_SIZE)
 MAX_PARTITIONS = 1024
 
 

@@ -38,7 +38,7 @@ from microloan.lending.models import Loan
 
 from .models import EodCheckpoint, EodRun, EodWorkItem
 from .registry import EodStep, Partition, StepContext, eod_steps
-from .rules import DEFAULT_PARTITION_SIZE, partition_bounds, partition_count
+from .rules import partition_bounds, partition_count
 from .sql import ID_CEILING, batch_connection, checkpoint_wal, is_sqlite
 
 PERM_RUN = "batch.run_eod"
@@ -145,7 +145,7 @@ def start_or_resume_run(
 
 def _create_run(actor: Actor, today: dt.date, partitions: int | None) -> EodRun:
     active = Loan.objects.filter(status=Loan.Status.ACTIVE).count()
-    size = int(getattr(settings, "EOD_PARTITION_SIZE", DEFAULT_PARTITION_SIZE))
+    size = int(settings.EOD_PARTITION_SIZE)
     count = partition_count(active, partition_size=size, requested=partitions)
     bounds = partition_bounds(_partition_first_ids(count), ID_CEILING)
     run = EodRun.objects.create(

@@ -209,7 +209,7 @@ def promise_grace_days() -> int:
     after a promise's date still keeps it. The auto-debit ordered on a due date is answered by
     the bank overnight and posts the next business day; without a day of grace a borrower who
     promised to pay on the due date, and did through that debit, would be judged broken."""
-    return min(max(int(getattr(settings, "COLLECTIONS_PROMISE_GRACE_DAYS", 1)), 0), 5)
+    return min(max(int(settings.COLLECTIONS_PROMISE_GRACE_DAYS), 0), 5)
 
 
 def _days_after(column: str, days: int) -> str:

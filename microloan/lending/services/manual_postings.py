@@ -37,14 +37,13 @@ PERM_APPROVE = "lending.approve_manualposting"
 POSTING_ACTOR = Actor.system("manual-posting")
 MAX_CHANNEL_LENGTH = 32
 MAX_REFERENCE_LENGTH = 64
-DEFAULT_THRESHOLD = "50000.00"
 Kind = ManualPosting.Kind
 Status = ManualPosting.Status
 
 
 def approval_threshold() -> int:
     """``MANUAL_POSTING_APPROVAL_THRESHOLD`` (yuan) in fen: above it, a second person approves."""
-    value = getattr(settings, "MANUAL_POSTING_APPROVAL_THRESHOLD", DEFAULT_THRESHOLD)
+    value = settings.MANUAL_POSTING_APPROVAL_THRESHOLD
     return parse_yuan(str(value), field="MANUAL_POSTING_APPROVAL_THRESHOLD")
 
 
