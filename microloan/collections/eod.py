@@ -31,6 +31,7 @@ from microloan.kernel import events
 from microloan.kernel.ids import new_public_id
 from microloan.lending.models import Loan, LoanTransaction
 
+from .events import BucketEntered, BucketEntry
 from .models import (
     DEFAULT_BORROWER_TIMEZONE,
     BucketChange,
@@ -53,7 +54,6 @@ REPAYMENT_KINDS = (
     LoanTransaction.Kind.PAYOFF,
 )
 REPAYMENT_KINDS_SQL = ", ".join(f"'{kind}'" for kind in REPAYMENT_KINDS)
-EVENT_BUCKET_ENTERED = "collections.bucket_entered"
 
 
 def _execute(sql: str, params: list | None = None) -> int:
@@ -247,7 +247,7 @@ def _announce_bucket_entries(ctx: StepContext, strategies: dict) -> None:
     """One event per partition listing today's bucket entries (the strategy's SMS/push channels,
     days past due, overdue amount, the borrower's time zone for contact hours), from which
     notifications queues the strategy's messages; built only when someone subscribes."""
-    if not events.subscribers(EVENT_BUCKET_ENTERED):
+    if not events.subscribers(BucketEntered):
         return
     rows = (
         BucketChange.objects.filter(
@@ -271,19 +271,19 @@ def _announce_bucket_entries(ctx: StepContext, strategies: dict) -> None:
         strategy = strategies.get(bucket)
         channels = [c for c in ("sms", "push") if strategy is not None and getattr(strategy, c)]
         entries.append(
-            {
-                "case_id": case_id,
-                "customer_id": customer_id,
-                "loan_id": loan_id,
-                "bucket": bucket,
-                "channels": channels,
-                "dpd": dpd,
-                "overdue_amount": overdue,
-                "borrower_timezone": zone,
-            }
+            BucketEntry(
+                case_id=case_id,
+                customer_id=customer_id,
+                loan_id=loan_id,
+                bucket=bucket,
+                channels=tuple(channels),
+                dpd=dpd,
+                overdue_amount=overdue,
+                borrower_timezone=zone,
+            )
         )
     if entries:
-        events.publish(EVENT_BUCKET_ENTERED, business_date=ctx.business_date, entries=entries)
+        events.publish(BucketEntered(business_date=ctx.business_date, entries=tuple(entries)))
 
 
 def run_cases(ctx: StepContext) -> int:

@@ -25,6 +25,7 @@ from microloan.kernel.ids import new_public_id
 from microloan.kernel.regulation import CREDIT_CAP_PER_BORROWER_FEN
 from microloan.kernel.sql import select_values
 
+from ..events import LineFrozen, LineLimitChanged
 from ..models import CreditLine, Loan, MakerCheckerRequest
 from ..schedules import add_months
 from .common import (
@@ -292,7 +293,7 @@ def freeze_line(*, actor: Actor, line_id: str, reason: str) -> CreditLine:
             after={**snapshot(line, LINE_AUDIT_FIELDS), "reason": reason},
         )
         events.publish(
-            "line.frozen", customer_id=line.customer_id, line_id=line.public_id, reason=reason
+            LineFrozen(customer_id=line.customer_id, line_id=line.public_id, reason=reason)
         )
     return line
 
@@ -404,12 +405,13 @@ def _set_limit(
         after={**snapshot(line, LINE_AUDIT_FIELDS), "request": request_id, "reason": reason},
     )
     events.publish(
-        "line.limit_changed",
-        customer_id=line.customer_id,
-        line_id=line.public_id,
-        old_limit=old_limit,
-        new_limit=new_limit,
-        reason=reason,
+        LineLimitChanged(
+            customer_id=line.customer_id,
+            line_id=line.public_id,
+            old_limit=old_limit,
+            new_limit=new_limit,
+            reason=reason,
+        )
     )
 
 

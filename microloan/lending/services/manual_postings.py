@@ -26,6 +26,7 @@ from microloan.kernel.ids import new_public_id
 from microloan.kernel.money import parse_yuan
 from microloan.kernel.services import get_business_date
 
+from ..events import ManualPostingRecorded
 from ..models import Loan, MakerCheckerRequest, ManualPosting
 from ..schedules import ReamortisationMode
 from . import prepayments, repayments
@@ -134,10 +135,9 @@ def record_manual_posting(
         # Payments refuses (and so rolls this back) a reference its orders already received:
         # the same bank money would otherwise post once by the order and once by hand.
         events.publish(
-            "manual_posting.recorded",
-            loan_id=loan.public_id,
-            channel=channel,
-            bank_reference=bank_reference,
+            ManualPostingRecorded(
+                loan_id=loan.public_id, channel=channel, bank_reference=bank_reference
+            )
         )
         _audit(actor, "recorded", posting, reason=reason)
         if amount > approval_threshold():
