@@ -2,7 +2,7 @@
 
 Validators (products, lending, origination, risk), end-of-day SQL builders, reports and the
 collections conduct check import these names; nothing else in the tree spells the numbers
-(``kernel/tests/test_regulation.py`` greps for copies). Money is integer fen.
+(``microloan/tests/test_regulation.py`` greps for copies). Money is integer fen.
 
 Fixed rules and versioned choices: where a rule is a hard limit set by regulation it is a
 constant here (the credit cap, the APR cap, the quiet hours). Where the lender may choose a
@@ -20,7 +20,8 @@ Sources (design: "Regulatory defaults"):
   the line up to which the SPC Provisions on Private Lending (2015, art. 26) protect interest,
   applied to online lending by the 2017 cash-loan notice; the 2015 provisions void anything
   above 36 %, which the 24 % cap keeps well clear of, so only 24 % is enforced.
-- Penalty: overdue principal × daily rate × a multiplier, 1.5 × in all by default, from
+- Penalty (house terms; interest, penalty and fees together stay under the 24 % line, SPC
+  2015 art. 30): overdue principal × daily rate × a multiplier, 1.5 × in all by default, from
   1 to 2; one grace day by default (the product chooses 0–30).
 - Five-category classification (Measures for the Risk Classification of Financial Assets of
   Commercial Banks, 2023): any days past due → at least special mention; > 90 substandard;

@@ -120,7 +120,7 @@ def on_line_frozen(event: LineFrozen) -> None:
 def collection_not_before(now: dt.datetime, borrower_timezone: str) -> dt.datetime | None:
     """When a collection message may go: inside the notification hours in the borrower's own
     time zone. The default hours (09:00–20:00) lie inside the collection contact hours
-    (08:00–21:00 borrower local time, ``collections.domain``); wider configured hours would
+    (08:00–21:00 borrower local time, ``kernel.regulation``); wider configured hours would
     leave them, so a deployment keeps NOTIFICATIONS_ALLOWED_HOURS within those."""
     hours = allowed_hours()
     return AllowedHours(hours.start, hours.end, borrower_timezone).not_before(now)
