@@ -268,6 +268,58 @@ IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"
 # the due date's auto-debit posts the next day).
 COLLECTIONS_PROMISE_GRACE_DAYS = int(os.environ.get("COLLECTIONS_PROMISE_GRACE_DAYS", "1"))
 
+# --- end of day (batch) -----------------------------------------------------------------------
+# Active loans per id-range partition of an end-of-day run.
+EOD_PARTITION_SIZE = int(os.environ.get("EOD_PARTITION_SIZE", "200000"))
+# Loan loss allowance rates overriding batch.rules.PROVISION_RATES: {"normal": "0.01", …}.
+EOD_PROVISION_RATES: dict[str, str] = {}
+
+# --- risk -------------------------------------------------------------------------------------
+# Dotted path of the identity provider class; empty: the built-in simulator.
+RISK_IDENTITY_PROVIDER = os.environ.get("RISK_IDENTITY_PROVIDER", "")
+# Business days the monthly post-loan line checks are spread over (1–20).
+RISK_POSTLOAN_CYCLE_DAYS = int(os.environ.get("RISK_POSTLOAN_CYCLE_DAYS", "20"))
+
+# --- contracts --------------------------------------------------------------------------------
+# Where encrypted contract PDFs are kept; empty: <VAR_DIR>/contracts.
+CONTRACT_STORAGE_DIR = os.environ.get("CONTRACT_STORAGE_DIR", "")
+# How long a loan offer may be signed.
+CONTRACT_OFFER_TTL_MINUTES = int(os.environ.get("CONTRACT_OFFER_TTL_MINUTES", "30"))
+# The lender named in contracts: a name, or {language: name}; empty: the built-in names.
+CONTRACT_LENDER_NAME: str | dict[str, str] = os.environ.get("CONTRACT_LENDER_NAME", "")
+
+# --- payments (microloan/payments/conf.py says more) ------------------------------------------
+# The channel orders go through.
+PAYMENTS_CHANNEL = os.environ.get("PAYMENTS_CHANNEL", "simulator")
+# Address of `microloan payments simulator`; empty: the simulated bank runs in-process.
+PAYMENTS_SIMULATOR_URL = os.environ.get("PAYMENTS_SIMULATOR_URL", "")
+# In-process simulator: "immediate" callbacks while sending, or "deferred" to the next sweep.
+PAYMENTS_SIMULATOR_CALLBACKS = os.environ.get("PAYMENTS_SIMULATOR_CALLBACKS", "immediate")
+# How orders leave after their transaction commits: "task", "inline" or "sweep".
+PAYMENTS_DISPATCH = os.environ.get("PAYMENTS_DISPATCH", "task")
+# An order sent but unanswered this long is queried.
+PAYMENTS_STATUS_QUERY_AFTER_SECONDS = int(
+    os.environ.get("PAYMENTS_STATUS_QUERY_AFTER_SECONDS", "60")
+)
+# Sends of one order id the bank never received before the order fails.
+PAYMENTS_MAX_ATTEMPTS = int(os.environ.get("PAYMENTS_MAX_ATTEMPTS", "3"))
+
+# --- notifications (microloan/notifications/__init__.py says more) ----------------------------
+# Where the file providers write; empty: <VAR_DIR>/notifications.
+NOTIFICATIONS_DIR = os.environ.get("NOTIFICATIONS_DIR", "")
+# Channel → dotted path of a provider class; a channel not named uses the file provider.
+NOTIFICATIONS_PROVIDERS: dict[str, str] = {}
+# Overrides of notifications.timing.RetryPolicy (max_attempts 6, base_seconds 30, cap 3600).
+NOTIFICATIONS_RETRY: dict[str, int] = {}
+# How long a delivery worker holds a message it is sending.
+NOTIFICATIONS_LEASE_SECONDS = int(os.environ.get("NOTIFICATIONS_LEASE_SECONDS", "120"))
+# When reminders may reach a phone, Asia/Shanghai time.
+NOTIFICATIONS_ALLOWED_HOURS = os.environ.get("NOTIFICATIONS_ALLOWED_HOURS", "09:00-20:00")
+# Days before a due date that get a reminder (a product's ReminderPolicy row overrides them).
+NOTIFICATIONS_REMINDER_OFFSETS = (3, 1, 0)
+# Days past due that get an overdue notice.
+NOTIFICATIONS_OVERDUE_NOTICE_DAYS = (1, 7)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

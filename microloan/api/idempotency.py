@@ -222,7 +222,7 @@ def _claim(
             "response_content_type": "",
             "completed_at": None,
         }
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             try:
                 with transaction.atomic():
                     row = IdempotencyKey.objects.create(**identity, **fresh)
@@ -258,7 +258,9 @@ def _claim(
 
 def _run_claimed(run, request: HttpRequest, kwargs: dict, claim: _Claim) -> HttpResponse:
     try:
-        with transaction.atomic():
+        # Durable: the use case's own transaction is the outermost one (a service that opened
+        # it inside another would commit with that one, and fail here instead).
+        with transaction.atomic(durable=True):
             held = IdempotencyKey.objects.select_for_update().filter(
                 pk=claim.pk, lease_id=claim.lease_id, status=IdempotencyKey.Status.IN_FLIGHT
             )
@@ -293,7 +295,7 @@ def _keep(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def _release(claim: _Claim) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         IdempotencyKey.objects.filter(pk=claim.pk, lease_id=claim.lease_id).delete()
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 
-DEFAULT_PARTITION_SIZE = 200_000  # loans per partition (settings.EOD_PARTITION_SIZE)
 MAX_PARTITIONS = 1024
 
 

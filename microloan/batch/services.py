@@ -45,7 +45,7 @@ from .registry import (
     loan_book,
     missing_core_steps,
 )
-from .rules import DEFAULT_PARTITION_SIZE, partition_bounds, partition_count
+from .rules import partition_bounds, partition_count
 from .sql import ID_CEILING, batch_connection, checkpoint_wal, is_sqlite
 
 PERM_RUN = "batch.run_eod"
@@ -156,7 +156,7 @@ def _create_run(actor: Actor, today: dt.date, partitions: int | None) -> EodRun:
         raise RuntimeError(f"end-of-day core steps not registered: {', '.join(missing)}")
     book = loan_book()
     active = book.active
-    size = int(getattr(settings, "EOD_PARTITION_SIZE", DEFAULT_PARTITION_SIZE))
+    size = int(settings.EOD_PARTITION_SIZE)
     count = partition_count(active, partition_size=size, requested=partitions)
     bounds = partition_bounds(_partition_first_ids(book, count), ID_CEILING)
     run = EodRun.objects.create(

@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from microloan.kernel import regulation
+from microloan.kernel.regulation import MAX_DAILY_CONTACT_ATTEMPTS
 from microloan.lending.classification import Bucket, bucket
 
-# Contact hours, borrower local time: from 08:00 inclusive to 21:00 exclusive. The regulation
-# forbids 22:00–08:00; the lender's own rule stops an hour earlier.
-CONTACT_FROM = dt.time(8, 0)
-CONTACT_UNTIL = dt.time(21, 0)
-MAX_DAILY_ATTEMPTS = 3  # per borrower and borrower-local day, every collector and case together
+# Contact hours (08:00–21:00 borrower local time) and the daily attempt cap: kernel.regulation.
 
 REASON_OUTSIDE_HOURS = "outside_contact_hours"
 REASON_DAILY_CAP = "daily_attempts_exceeded"
@@ -41,7 +39,7 @@ def local_time(moment: dt.datetime, timezone_name: str) -> dt.datetime:
 
 
 def within_contact_hours(local: dt.datetime) -> bool:
-    return CONTACT_FROM <= local.time() < CONTACT_UNTIL
+    return regulation.within_contact_hours(local.time())
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def conduct_refusals(check: ContactCheck) -> list[str]:
         reasons.append(REASON_NOT_ASSIGNED)
     if not within_contact_hours(check.local):
         reasons.append(REASON_OUTSIDE_HOURS)
-    if check.attempts_today >= MAX_DAILY_ATTEMPTS:
+    if check.attempts_today >= MAX_DAILY_CONTACT_ATTEMPTS:
         reasons.append(REASON_DAILY_CAP)
     if check.channel in NUMBERED_CHANNELS and (
         not check.number_index or check.number_index != check.borrower_number_index

@@ -42,6 +42,7 @@ from microloan.lending.interface import (  # noqa: F401  (REPAYMENT_KINDS: for s
     repayments_by_day,
 )
 
+from .events import BucketEntered, BucketEntry
 from .models import (
     DEFAULT_BORROWER_TIMEZONE,
     BucketChange,
@@ -54,7 +55,6 @@ CASE = CollectionCase._meta.db_table
 HISTORY = BucketChange._meta.db_table
 PROMISE = PromiseToPay._meta.db_table
 OPEN = f"'{CollectionCase.Status.OPEN}'"
-EVENT_BUCKET_ENTERED = "collections.bucket_entered"
 IN_CHUNK = 500  # case ids per IN (...) list: well under every backend's parameter limit
 
 # An open case of the partition: (case id, loan row id, bucket, opened on).
@@ -285,7 +285,7 @@ def promise_grace_days() -> int:
     after a promise's date still keeps it. The auto-debit ordered on a due date is answered by
     the bank overnight and posts the next business day; without a day of grace a borrower who
     promised to pay on the due date, and did through that debit, would be judged broken."""
-    return min(max(int(getattr(settings, "COLLECTIONS_PROMISE_GRACE_DAYS", 1)), 0), 5)
+    return min(max(int(settings.COLLECTIONS_PROMISE_GRACE_DAYS), 0), 5)
 
 
 def judge_promises(ctx: StepContext) -> int:
@@ -334,7 +334,7 @@ def _announce_bucket_entries(
     """One event per partition listing today's bucket entries (the strategy's SMS/push channels,
     days past due, overdue amount, the borrower's time zone for contact hours), from which
     notifications queues the strategy's messages; built only when someone subscribes."""
-    if not events.subscribers(EVENT_BUCKET_ENTERED):
+    if not events.subscribers(BucketEntered):
         return
     rows = (
         BucketChange.objects.filter(
@@ -362,19 +362,19 @@ def _announce_bucket_entries(
         strategy = strategies.get(bucket)
         channels = [c for c in ("sms", "push") if strategy is not None and getattr(strategy, c)]
         entries.append(
-            {
-                "case_id": case_id,
-                "customer_id": customer_id,
-                "loan_id": loan_id,
-                "bucket": bucket,
-                "channels": channels,
-                "dpd": dpd,
-                "overdue_amount": amount,
-                "borrower_timezone": zone,
-            }
+            BucketEntry(
+                case_id=case_id,
+                customer_id=customer_id,
+                loan_id=loan_id,
+                bucket=bucket,
+                channels=tuple(channels),
+                dpd=dpd,
+                overdue_amount=amount,
+                borrower_timezone=zone,
+            )
         )
     if entries:
-        events.publish(EVENT_BUCKET_ENTERED, business_date=ctx.business_date, entries=entries)
+        events.publish(BucketEntered(business_date=ctx.business_date, entries=tuple(entries)))
 
 
 def run_cases(ctx: StepContext) -> int:

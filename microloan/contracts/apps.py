@@ -11,13 +11,15 @@ class ContractsConfig(AppConfig):
         from microloan.backoffice.navigation import NAV_ITEMS
         from microloan.batch.registry import eod_steps, register_hook
         from microloan.kernel import events
+        from microloan.lending.events import LoanCancelled, LoanDrawn
+        from microloan.origination.events import ApplicationDecided
 
         from . import handlers
         from .services.expiry import expire_offers_step
 
-        events.subscribe("application.decided", handlers.on_application_decided)
-        events.subscribe("loan.drawn", handlers.on_loan_drawn)
-        events.subscribe("loan.cancelled", handlers.on_loan_cancelled)
+        events.subscribe(ApplicationDecided, handlers.on_application_decided)
+        events.subscribe(LoanDrawn, handlers.on_loan_drawn)
+        events.subscribe(LoanCancelled, handlers.on_loan_cancelled)
         for entry in (
             (_("Contracts"), "contracts:contract_search", "contracts.view_contract"),
             (_("Contract templates"), "contracts:template_list", "contracts.view_contracttemplate"),

@@ -63,7 +63,7 @@ class KeyPaths:
 def key_paths() -> KeyPaths:
     """Where the signing key, certificate and CA certificate live (settings, else defaults)."""
     directory = default_keys_dir()
-    values = [getattr(settings, name, None) for name in _SETTING_NAMES]
+    values = [getattr(settings, name) for name in _SETTING_NAMES]  # declared in settings.py
     defaults = (directory / KEY_FILE, directory / CERT_FILE, directory / CA_FILE)
     key, cert, ca = (Path(v) if v else d for v, d in zip(values, defaults, strict=True))
     return KeyPaths(key=key, cert=cert, ca=ca, configured=any(values))

@@ -37,7 +37,7 @@ HEADER_BYTES = 64
 
 
 def storage_dir() -> Path:
-    configured = getattr(settings, "CONTRACT_STORAGE_DIR", None)
+    configured = settings.CONTRACT_STORAGE_DIR
     return Path(configured) if configured else Path(settings.VAR_DIR) / "contracts"
 
 

@@ -132,9 +132,7 @@ def _cached_ring(keys_setting: str, blind_index_setting: str) -> KeyRing:
 
 def key_ring() -> KeyRing:
     """The configured key ring (parsed once per distinct setting value)."""
-    return _cached_ring(
-        settings.FIELD_ENCRYPTION_KEYS, getattr(settings, "FIELD_BLIND_INDEX_KEY", "") or ""
-    )
+    return _cached_ring(settings.FIELD_ENCRYPTION_KEYS, settings.FIELD_BLIND_INDEX_KEY or "")
 
 
 def _associated_data(key_id: str, context: str) -> bytes:

@@ -9,10 +9,11 @@ from typing import Any
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
 
+from .events import PhoneCodeRequested
 from .models import Customer
 from .services import register_customer
 from .synthetic import make_card_number, make_id_number
-from .verification import CODE_REQUESTED, request_phone_code
+from .verification import request_phone_code
 
 _serials = itertools.count(1)
 REGISTRATION_CONSENT_ITEMS = [
@@ -63,17 +64,17 @@ def phone_code(
     app sends it on. Fails when no code went out."""
     sent: list[str] = []
 
-    def catch(*, event, code, **_payload):
-        sent.append(code)
+    def catch(event: PhoneCodeRequested) -> None:
+        sent.append(event.code)
 
-    events.subscribe(CODE_REQUESTED, catch)
+    events.subscribe(PhoneCodeRequested, catch)
     try:
         if send is None:
             request_phone_code(phone=phone, purpose=purpose, client_ip=client_ip)
         else:
             send()
     finally:
-        events.unsubscribe(CODE_REQUESTED, catch)
+        events.unsubscribe(PhoneCodeRequested, catch)
     assert len(sent) == 1 and sent[0], f"expected one code for {phone}, got {sent}"
     return sent[0]
 

@@ -30,11 +30,11 @@ from microloan.kernel import events
 from microloan.kernel.errors import DomainError, ValidationFailed
 
 from .crypto import BLIND_INDEX_LENGTH, blind_index, key_ring
+from .events import PhoneCodeRequested
 from .models import Customer, PhoneCode, PhoneCodePurpose, RequestThrottle
 from .validation import FieldInvalid, check_phone
 
 CODE_DIGITS = 6
-CODE_REQUESTED = "customer.phone_code_requested"
 SENDS_WINDOW = dt.timedelta(hours=1)
 
 
@@ -138,12 +138,13 @@ def request_phone_code(
         # (and gets no code).
         has_account = Customer.objects.filter(phone_index=index).exists()
         events.publish(
-            CODE_REQUESTED,
-            phone=number,
-            code="" if purpose == PhoneCodePurpose.SIGN_IN and not has_account else code,
-            purpose=purpose,
-            language=language if language in {"zh-hans", "en"} else "zh-hans",
-            expires_in_minutes=settings.PHONE_CODE_TTL_SECONDS // 60,
+            PhoneCodeRequested(
+                phone=number,
+                code="" if purpose == PhoneCodePurpose.SIGN_IN and not has_account else code,
+                purpose=purpose,
+                language=language if language in {"zh-hans", "en"} else "zh-hans",
+                expires_in_minutes=settings.PHONE_CODE_TTL_SECONDS // 60,
+            )
         )
 
 

@@ -16,6 +16,15 @@ from enum import StrEnum
 
 from django.utils.translation import get_language
 
+# The bounds are the regulation's; imported here too because end-of-day SQL builders and
+# their tests read them from this module.
+from microloan.kernel.regulation import (
+    DOUBTFUL_MAX_DPD,
+    SPECIAL_MENTION_MAX_DPD,
+    SUBSTANDARD_MAX_DPD,
+    bucket_index,
+)
+
 
 class Category(StrEnum):
     """Five-category loan classification (贷款五级分类)."""
@@ -54,14 +63,10 @@ _CATEGORY_LABELS = {
 }
 _SEVERITY = list(Category)
 
-# Upper DPD bound (inclusive) of each category below loss.
-SPECIAL_MENTION_MAX_DPD = 90
-SUBSTANDARD_MAX_DPD = 270
-DOUBTFUL_MAX_DPD = 360
-
 
 class Bucket(StrEnum):
-    """Collection buckets by DPD: M0 current, M1 1–30, M2 31–60, M3 61–90, M3+ over 90."""
+    """Collection buckets by DPD: M0 current, M1 1–30, M2 31–60, M3 61–90, M3+ over 90
+    (bounds: kernel.regulation.BUCKET_MAX_DPD)."""
 
     M0 = "M0"
     M1 = "M1"
@@ -125,12 +130,7 @@ def classify(dpd: int, restructured: bool = False) -> Category:
 def bucket(dpd: int) -> Bucket:
     """Collection bucket of a loan ``dpd`` days past due."""
     _check_dpd(dpd)
-    if dpd == 0:
-        return Bucket.M0
-    if dpd <= 30:
-        return Bucket.M1
-    if dpd <= 60:
-        return Bucket.M2
-    if dpd <= 90:
-        return Bucket.M3
-    return Bucket.M3_PLUS
+    return _BUCKETS[bucket_index(dpd)]
+
+
+_BUCKETS = tuple(Bucket)  # in kernel.regulation.bucket_index order

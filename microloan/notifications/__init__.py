@@ -8,7 +8,7 @@ Public entry points:
 - Event subscriptions (``subscribers.py``) and the end-of-day hook ``notifications.reminders``
   (``reminders.py``), both registered in ``apps.py``.
 
-Optional settings (all have defaults):
+Settings (declared with their defaults in ``microloan/settings.py``):
 
 - ``NOTIFICATIONS_DIR``: where file providers write (default ``<VAR_DIR>/notifications``).
 - ``NOTIFICATIONS_PROVIDERS``: channel → dotted path of a provider class (default: file).

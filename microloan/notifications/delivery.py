@@ -36,15 +36,13 @@ from .timing import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LEASE_SECONDS = 120
-
 
 def retry_policy() -> RetryPolicy:
-    return RetryPolicy(**getattr(settings, "NOTIFICATIONS_RETRY", {}))
+    return RetryPolicy(**settings.NOTIFICATIONS_RETRY)
 
 
 def lease_seconds() -> int:
-    return int(getattr(settings, "NOTIFICATIONS_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    return int(settings.NOTIFICATIONS_LEASE_SECONDS)
 
 
 @dataclass(frozen=True)

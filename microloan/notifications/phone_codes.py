@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from microloan.customers.events import PhoneCodeRequested
 from microloan.kernel import events
 from microloan.kernel.ids import new_public_id
 
@@ -20,8 +21,6 @@ from .models import Channel
 from .providers import DeliveryFailed, Outgoing, get_provider
 
 logger = logging.getLogger(__name__)
-
-CODE_REQUESTED = "customer.phone_code_requested"
 
 
 def code_text(*, code: str, purpose: str, expires_in_minutes: int, language: str) -> str:
@@ -46,9 +45,8 @@ def code_text(*, code: str, purpose: str, expires_in_minutes: int, language: str
         return text % values
 
 
-def on_phone_code_requested(
-    *, event, phone, code, purpose, language, expires_in_minutes, **_extra
-) -> None:
+def on_phone_code_requested(event: PhoneCodeRequested) -> None:
+    language = event.language
     outgoing = Outgoing(
         idempotency_key=new_public_id("otp"),
         channel=Channel.SMS,
@@ -56,9 +54,12 @@ def on_phone_code_requested(
         language=language,
         subject="",
         body=code_text(
-            code=code, purpose=purpose, expires_in_minutes=expires_in_minutes, language=language
+            code=event.code,
+            purpose=event.purpose,
+            expires_in_minutes=event.expires_in_minutes,
+            language=language,
         ),
-        recipient=phone,
+        recipient=event.phone,
     )
     transaction.on_commit(lambda: _send(outgoing))
 
@@ -71,4 +72,4 @@ def _send(outgoing: Outgoing) -> None:
 
 
 def subscribe_phone_codes() -> None:
-    events.subscribe(CODE_REQUESTED, on_phone_code_requested)
+    events.subscribe(PhoneCodeRequested, on_phone_code_requested)

@@ -58,11 +58,8 @@ class Provider(Protocol):
 
 def outbox_dir() -> Path:
     """Where file providers write: ``settings.NOTIFICATIONS_DIR`` or ``<VAR_DIR>/notifications``."""
-    configured = getattr(settings, "NOTIFICATIONS_DIR", None)
-    if configured:
-        return Path(configured)
-    var_dir = getattr(settings, "VAR_DIR", None) or Path(settings.BASE_DIR).parent / "var"
-    return Path(var_dir) / "notifications"
+    configured = settings.NOTIFICATIONS_DIR
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "notifications"
 
 
 class FileProvider:
@@ -133,7 +130,7 @@ _providers: dict[str, Provider] = {}
 def get_provider(channel: str) -> Provider:
     """The provider of ``channel``, built once per process from the setting."""
     if channel not in _providers:
-        configured = getattr(settings, "NOTIFICATIONS_PROVIDERS", {}).get(channel)
+        configured = settings.NOTIFICATIONS_PROVIDERS.get(channel)
         _providers[channel] = (
             import_string(configured)(channel) if configured else FileProvider(channel)
         )

@@ -29,8 +29,6 @@ from .outbox import build_message, insert_new_messages
 from .services import DEFAULT_LANGUAGE, preferred_languages, template_for_sending
 from .timing import AllowedHours, parse_hours
 
-DEFAULT_OFFSETS = (3, 1, 0)
-DEFAULT_OVERDUE_NOTICE_DAYS = (1, 7)
 READ_LAG = dt.timedelta(days=1)  # EOD of D writes what the borrower reads on D + 1
 REMINDER_CHANNELS = (Channel.SMS, Channel.PUSH)
 
@@ -41,12 +39,12 @@ def current_time() -> dt.datetime:
 
 
 def allowed_hours() -> AllowedHours:
-    return parse_hours(getattr(settings, "NOTIFICATIONS_ALLOWED_HOURS", "09:00-20:00"))
+    return parse_hours(settings.NOTIFICATIONS_ALLOWED_HOURS)
 
 
 def reminder_offsets() -> tuple[tuple[int, ...], dict[str, tuple[int, ...]]]:
     """(default offsets, product code → offsets for products with their own policy)."""
-    default = tuple(getattr(settings, "NOTIFICATIONS_REMINDER_OFFSETS", DEFAULT_OFFSETS))
+    default = tuple(settings.NOTIFICATIONS_REMINDER_OFFSETS)
     policies = {
         code: tuple(int(day) for day in offsets)
         for code, offsets in ReminderPolicy.objects.values_list("product_code", "offsets")
@@ -120,7 +118,5 @@ def _reminder_rows(ctx: StepContext, read_on: dt.date) -> list[tuple]:
 
 def _overdue_rows(ctx: StepContext) -> list[tuple]:
     """(loan id, customer id, oldest unpaid due date, dpd, overdue amount) to notify."""
-    days = tuple(
-        getattr(settings, "NOTIFICATIONS_OVERDUE_NOTICE_DAYS", DEFAULT_OVERDUE_NOTICE_DAYS)
-    )
+    days = tuple(settings.NOTIFICATIONS_OVERDUE_NOTICE_DAYS)
     return [tuple(notice) for notice in loans_at_dpd(ctx.partition.lo, ctx.partition.hi, days)]

@@ -29,16 +29,22 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from microloan.kernel.regulation import (
+    ADMISSION_AGE_BOUNDS,
+    ADMISSION_MAX_AGE_DEFAULT,
+    ADMISSION_MIN_AGE_DEFAULT,
+    CREDIT_CAP_PER_BORROWER_FEN,
+)
 from microloan.kernel.thresholds import Thresholds, bounded_schema, checked_thresholds
 
-# Why these defaults: 18 is legal capacity to contract; 55 keeps the term inside working life
-# (a 20-month loan ends before the usual retirement age); 3,000 CNY is about the lowest urban
-# minimum wage; 200,000 CNY is the regulatory cap on consumer credit per borrower.
+# Why these defaults: the ages and the credit cap are kernel.regulation's (legal capacity,
+# working life, the regulatory cap per borrower) and bound what a policy version may choose;
+# 3,000 CNY is about the lowest urban minimum wage.
 DEFAULT_THRESHOLDS: dict[str, int] = {
-    "min_age": 18,
-    "max_age": 55,
+    "min_age": ADMISSION_MIN_AGE_DEFAULT,
+    "max_age": ADMISSION_MAX_AGE_DEFAULT,
     "min_monthly_income_fen": 300_000,
-    "max_total_credit_fen": 20_000_000,
+    "max_total_credit_fen": CREDIT_CAP_PER_BORROWER_FEN,
     "review_expiry_days": 7,  # an application in review (or returned) longer is expired
     "initial_review_sla_hours": 24,
     "final_review_sla_hours": 48,
@@ -47,10 +53,10 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
 }
 # name -> (minimum, maximum), inclusive; every threshold is a whole number.
 THRESHOLD_BOUNDS: dict[str, tuple[int, int]] = {
-    "min_age": (18, 70),
-    "max_age": (18, 70),
+    "min_age": ADMISSION_AGE_BOUNDS,
+    "max_age": ADMISSION_AGE_BOUNDS,
     "min_monthly_income_fen": (0, 100_000_000),
-    "max_total_credit_fen": (1, 20_000_000),
+    "max_total_credit_fen": (1, CREDIT_CAP_PER_BORROWER_FEN),
     "review_expiry_days": (1, 90),
     "initial_review_sla_hours": (1, 720),
     "final_review_sla_hours": (1, 720),

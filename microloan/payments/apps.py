@@ -10,7 +10,9 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from microloan.backoffice.navigation import NAV_ITEMS
         from microloan.batch.registry import eod_steps, register_hook
+        from microloan.contracts.events import ContractSigned
         from microloan.kernel import events
+        from microloan.lending.events import LoanCancelled, ManualPostingRecorded
 
         from .services.autodebit import HOOK_NAME, create_auto_debit_orders
         from .subscribers import (
@@ -19,9 +21,9 @@ class PaymentsConfig(AppConfig):
             on_manual_posting_recorded,
         )
 
-        events.subscribe("contract.signed", on_contract_signed)
-        events.subscribe("loan.cancelled", on_loan_cancelled)
-        events.subscribe("manual_posting.recorded", on_manual_posting_recorded)
+        events.subscribe(ContractSigned, on_contract_signed)
+        events.subscribe(LoanCancelled, on_loan_cancelled)
+        events.subscribe(ManualPostingRecorded, on_manual_posting_recorded)
         if HOOK_NAME not in {step.name for step in eod_steps()}:
             register_hook(
                 "auto_debit", name=HOOK_NAME, run=create_auto_debit_orders, partitioned=True

@@ -1,4 +1,4 @@
-"""Payments settings, read from Django settings with development defaults.
+"""Payments settings (declared with their defaults in ``microloan/settings.py``).
 
 - ``PAYMENTS_CALLBACK_SECRET``: the HMAC-SHA256 key bank callbacks are signed with. From the
   environment variable of the same name; in development (DEBUG) a generated key kept in
@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from django.conf import settings
@@ -28,9 +27,7 @@ SECRET_FILE = "payments_callback_secret"
 
 
 def callback_secret() -> bytes:
-    value = getattr(settings, "PAYMENTS_CALLBACK_SECRET", "") or os.environ.get(
-        "PAYMENTS_CALLBACK_SECRET", ""
-    )
+    value = settings.PAYMENTS_CALLBACK_SECRET
     if value:
         return value.encode()
     if not settings.DEBUG:
@@ -43,26 +40,24 @@ def callback_secret() -> bytes:
 
 
 def channel_name() -> str:
-    return getattr(settings, "PAYMENTS_CHANNEL", "simulator")
+    return settings.PAYMENTS_CHANNEL
 
 
 def simulator_url() -> str:
-    return getattr(settings, "PAYMENTS_SIMULATOR_URL", "") or os.environ.get(
-        "PAYMENTS_SIMULATOR_URL", ""
-    )
+    return settings.PAYMENTS_SIMULATOR_URL
 
 
 def simulator_callbacks() -> str:
-    return getattr(settings, "PAYMENTS_SIMULATOR_CALLBACKS", "immediate")
+    return settings.PAYMENTS_SIMULATOR_CALLBACKS
 
 
 def dispatch_mode() -> str:
-    return getattr(settings, "PAYMENTS_DISPATCH", "task")
+    return settings.PAYMENTS_DISPATCH
 
 
 def status_query_after_seconds() -> int:
-    return int(getattr(settings, "PAYMENTS_STATUS_QUERY_AFTER_SECONDS", 60))
+    return int(settings.PAYMENTS_STATUS_QUERY_AFTER_SECONDS)
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "PAYMENTS_MAX_ATTEMPTS", 3))
+    return int(settings.PAYMENTS_MAX_ATTEMPTS)

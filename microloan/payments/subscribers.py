@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from microloan.contracts.events import ContractSigned
 from microloan.kernel.errors import Conflict
+from microloan.lending.events import LoanCancelled, ManualPostingRecorded
 
 from .models import OPEN_AT_BANK, PaymentOrder
 from .services.orders import SYSTEM, close_unsent_order, create_disbursement_order
 
 
-def on_contract_signed(
-    *, event: str, kind: str, loan_id: str = "", contract_id: str = "", **_payload
-):
+def on_contract_signed(event: ContractSigned) -> None:
     """A signed loan contract orders its disbursement, in the signer's transaction; a second
     "contract.signed" for the same loan finds the order already there."""
-    if kind != "loan" or not loan_id:
+    if event.kind != "loan" or not event.loan_id:
         return
-    create_disbursement_order(actor=SYSTEM, loan_id=loan_id, contract_id=contract_id)
+    create_disbursement_order(actor=SYSTEM, loan_id=event.loan_id, contract_id=event.contract_id)
 
 
-def on_loan_cancelled(*, event: str, loan_id: str = "", **_payload):
+def on_loan_cancelled(event: LoanCancelled) -> None:
     """A pending loan may be cancelled only while its money has not gone to the bank: an order
     the bank holds could still pay out, so the cancellation is refused (it rolls back); an order
     not yet sent is cancelled with the loan."""
+    loan_id = event.loan_id
     orders = PaymentOrder.objects.select_for_update().filter(
         kind=PaymentOrder.Kind.DISBURSEMENT, loan_id=loan_id
     )
@@ -38,9 +39,10 @@ def on_loan_cancelled(*, event: str, loan_id: str = "", **_payload):
             close_unsent_order(order, code="loan_cancelled")
 
 
-def on_manual_posting_recorded(*, event: str, bank_reference: str, **_payload):
+def on_manual_posting_recorded(event: ManualPostingRecorded) -> None:
     """Staff recording by hand money the bank reported on one of our orders would post it twice:
     refused (the recording rolls back), naming the order to look at instead."""
+    bank_reference = event.bank_reference
     order = PaymentOrder.objects.filter(channel_ref=bank_reference).exclude(channel_ref="").first()
     if order is not None:
         raise Conflict(

@@ -32,6 +32,16 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.errors import BusinessRuleViolation
 from microloan.kernel.money import format_yuan
+from microloan.kernel.regulation import (
+    APR_CAP,
+    CREDIT_CAP_PER_BORROWER_FEN,
+    GRACE_DAYS_DEFAULT,
+    GRACE_DAYS_MAX,
+    MAX_LINE_VALIDITY_MONTHS,
+    PENALTY_MULTIPLIER_DEFAULT,
+    PENALTY_MULTIPLIER_MAX,
+    PENALTY_MULTIPLIER_MIN,
+)
 from microloan.kernel.rounding import ROUNDING_MODES, round_fen
 from microloan.lending.allocation import COMPONENTS, DEFAULT_ORDER
 from microloan.lending.apr import apr_for_schedule
@@ -50,13 +60,6 @@ PREPAYMENT_FEE_NONE, PREPAYMENT_FEE_FLAT, PREPAYMENT_FEE_PERCENT = "none", "flat
 PREPAYMENT_FEE_TYPES = (PREPAYMENT_FEE_NONE, PREPAYMENT_FEE_FLAT, PREPAYMENT_FEE_PERCENT)
 PREPAYMENT_MODES = tuple(mode.value for mode in ReamortisationMode)
 
-# Regulatory caps (design: "Regulatory defaults").
-APR_CAP = Decimal("0.24")
-LINE_LIMIT_CAP = 20_000_000  # 200,000.00 CNY per borrower
-MAX_LINE_VALIDITY_MONTHS = 12  # a line is re-approved at least yearly
-# House limits on configurable parameters.
-MAX_GRACE_DAYS = 30
-PENALTY_MULTIPLIER_MIN, PENALTY_MULTIPLIER_MAX = Decimal(1), Decimal(2)
 RATE_PLACES = 8
 MULTIPLIER_PLACES = 4
 GRADE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,3}$")
@@ -76,8 +79,8 @@ class ProductTerms:
     grade_rates: Mapping[str, Decimal] = field(default_factory=dict)  # grade → daily rate
     currency: str = CURRENCY
     day_count: int = 360
-    penalty_multiplier: Decimal = Decimal("1.5")
-    grace_days: int = 1
+    penalty_multiplier: Decimal = PENALTY_MULTIPLIER_DEFAULT
+    grace_days: int = GRACE_DAYS_DEFAULT
     allocation_order: tuple[str, ...] = DEFAULT_ORDER
     prepayment_fee_type: str = PREPAYMENT_FEE_NONE
     # flat: fen per prepayment; percent: fraction of the principal prepaid; none: 0
@@ -87,7 +90,7 @@ class ProductTerms:
     min_drawdown: int = 50_000
     max_drawdown: int = 4_000_000
     line_validity_months: int = 12
-    max_line_limit: int = LINE_LIMIT_CAP
+    max_line_limit: int = CREDIT_CAP_PER_BORROWER_FEN
 
     @property
     def highest_daily_rate(self) -> Decimal:
@@ -285,7 +288,7 @@ def _check_servicing(terms: ProductTerms, problems: dict[str, Problem]) -> None:
             "penalty_multiplier_out_of_range",
             _("The penalty multiplier must be from 1 to 2, with at most 4 decimals."),
         )
-    if not _is_whole(terms.grace_days) or not 0 <= terms.grace_days <= MAX_GRACE_DAYS:
+    if not _is_whole(terms.grace_days) or not 0 <= terms.grace_days <= GRACE_DAYS_MAX:
         problems["grace_days"] = Problem(
             "grace_days_out_of_range", _("Grace days must be a whole number from 0 to 30.")
         )
@@ -341,11 +344,11 @@ def _check_amounts(terms: ProductTerms, problems: dict[str, Problem]) -> None:
     for name in ("min_drawdown", "max_drawdown", "max_line_limit"):
         if not _is_whole(getattr(terms, name)) or getattr(terms, name) <= 0:
             problems[name] = Problem("invalid_amount", _("Must be an amount above zero."))
-    if _is_whole(terms.max_line_limit) and terms.max_line_limit > LINE_LIMIT_CAP:
+    if _is_whole(terms.max_line_limit) and terms.max_line_limit > CREDIT_CAP_PER_BORROWER_FEN:
         problems["max_line_limit"] = Problem(
             "line_limit_above_cap",
             _("A credit line may not exceed %(cap)s per borrower.")
-            % {"cap": format_yuan(LINE_LIMIT_CAP)},
+            % {"cap": format_yuan(CREDIT_CAP_PER_BORROWER_FEN)},
         )
     if not problems.keys() & {"min_drawdown", "max_drawdown"}:
         if terms.min_drawdown > terms.max_drawdown:

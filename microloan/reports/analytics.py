@@ -11,8 +11,8 @@ Money is integer fen. Percentages are ``Decimal`` percent with two places (``Dec
 by largest remainder so they add up to exactly 100.00; a ratio with a zero denominator is
 ``None`` (undefined, not 0 %).
 
-Buckets: ``current`` (DPD 0), ``M1`` 1–30, ``M2`` 31–60, ``M3`` 61–90, ``M3+`` over 90; a
-loan leaves the book as ``written_off`` or ``closed`` (paid off).
+Buckets: ``current`` (DPD 0), ``M1`` 1–30, ``M2`` 31–60, ``M3`` 61–90, ``M3+`` over 90
+(``kernel.regulation``); a loan leaves the book as ``written_off`` or ``closed`` (paid off).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from microloan.kernel.regulation import bucket_index
 
 CURRENT, M1, M2, M3, M3_PLUS = "current", "M1", "M2", "M3", "M3+"
 WRITTEN_OFF, CLOSED = "written_off", "closed"
@@ -35,16 +37,8 @@ _HUNDRED = 100
 
 
 def bucket_of(dpd: int) -> str:
-    """The DPD bucket of a loan on the book (same bounds as lending.classification.bucket)."""
-    if dpd <= 0:
-        return CURRENT
-    if dpd <= 30:
-        return M1
-    if dpd <= 60:
-        return M2
-    if dpd <= 90:
-        return M3
-    return M3_PLUS
+    """The DPD bucket of a loan on the book (bounds: kernel.regulation.BUCKET_MAX_DPD)."""
+    return BUCKETS[bucket_index(dpd)]
 
 
 # --- percentages -------------------------------------------------------------------------------

@@ -20,16 +20,12 @@ from django.db import connection
 
 from microloan.batch.registry import StepContext
 from microloan.batch.sql import date_literal, in_partition, is_sqlite
+from microloan.kernel.regulation import BUCKET_MAX_DPD
 from microloan.lending.models import Loan, LoanTransaction
 
 from .analytics import (
     BUCKETS,
     CLOSED,
-    CURRENT,
-    M1,
-    M2,
-    M3,
-    M3_PLUS,
     VINTAGE_METRICS,
     WRITTEN_OFF,
     is_month_end,
@@ -67,11 +63,13 @@ def first_of_month(column: str) -> str:
 
 
 def _state_case() -> str:
+    # The bucket bounds are kernel.regulation's; BUCKETS is in bucket_index order.
+    buckets = "".join(
+        f" WHEN l.dpd <= {upper} THEN '{BUCKETS[i]}'" for i, upper in enumerate(BUCKET_MAX_DPD)
+    )
     return (
         f"CASE WHEN l.status = '{WRITTEN}' THEN '{WRITTEN_OFF}'"
-        f" WHEN l.status = '{PAID_OFF}' THEN '{CLOSED}'"
-        f" WHEN l.dpd <= 0 THEN '{CURRENT}' WHEN l.dpd <= 30 THEN '{M1}'"
-        f" WHEN l.dpd <= 60 THEN '{M2}' WHEN l.dpd <= 90 THEN '{M3}' ELSE '{M3_PLUS}' END"
+        f" WHEN l.status = '{PAID_OFF}' THEN '{CLOSED}'{buckets} ELSE '{BUCKETS[-1]}' END"
     )
 
 

@@ -19,7 +19,8 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from microloan.kernel.errors import BusinessRuleViolation
-from microloan.products.domain import LINE_LIMIT_CAP, ProductTerms, rate_for_grade
+from microloan.kernel.regulation import CREDIT_CAP_PER_BORROWER_FEN
+from microloan.products.domain import ProductTerms, rate_for_grade
 
 AUTO_APPROVE, AUTO_REJECT, MANUAL_REVIEW = "auto_approve", "auto_reject", "manual_review"
 OUTCOMES = (AUTO_APPROVE, AUTO_REJECT, MANUAL_REVIEW)
@@ -65,7 +66,7 @@ def credit_limit(
     """The limit for an applicant of ``grade`` (see the module doc); 0 when none is possible."""
     multiplier = Decimal(policy["income_multiplier"].get(grade, "0"))
     by_income = Decimal(max(monthly_income_fen, 0)) * multiplier
-    headroom = LINE_LIMIT_CAP - max(existing_credit_fen, 0)
+    headroom = CREDIT_CAP_PER_BORROWER_FEN - max(existing_credit_fen, 0)
     step = policy["limit_step_fen"]
     capped = min(by_income, Decimal(terms.max_line_limit), Decimal(headroom))
     if capped <= 0:
@@ -97,7 +98,7 @@ def decide(facts: DecisionInput, policy: Mapping[str, Any]) -> Decision:
         terms=facts.terms,
         policy=policy,
     )
-    if LINE_LIMIT_CAP - max(facts.existing_credit_fen, 0) < facts.terms.min_drawdown:
+    if CREDIT_CAP_PER_BORROWER_FEN - max(facts.existing_credit_fen, 0) < facts.terms.min_drawdown:
         reject.append("credit_cap_reached")
     elif limit < facts.terms.min_drawdown and facts.grade not in policy["reject_grades"]:
         reject.append("limit_below_minimum")

@@ -16,8 +16,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import transaction
-from django.test import Client
+from django.test import Client, TestCase
 from ninja.constants import NOT_SET
 from ninja.utils import normalize_path
 
@@ -87,17 +86,25 @@ def _may_call(operation, permissions: frozenset[str] | None) -> bool:
     return False
 
 
+class _RolledBack(TestCase):
+    """Its transaction is a test case's own, which durable use cases may run inside."""
+
+    databases = {"default"}
+
+
 def _call(method: str, url: str, headers: dict):
     """One request whose writes are rolled back, so callers do not see each other's effects."""
     extra = {**headers, "HTTP_IDEMPOTENCY_KEY": "role-table"}
-    with transaction.atomic():
+    atomics = _RolledBack._enter_atomics()
+    try:
         if method in READ_METHODS:
             response = Client().generic(method, url, **extra)
         else:
             response = Client().generic(
                 method, url, data="{}", content_type="application/json", **extra
             )
-        transaction.set_rollback(True)
+    finally:
+        _RolledBack._rollback_atomics(atomics)
     return response
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.test import override_settings
 
+from microloan.contracts.events import ContractSigned
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.lending.models import Instalment, Loan
@@ -149,13 +150,14 @@ def draw_and_disburse(planned: BookLoan, *, line_id: str, customer_id: str, on, 
         transaction.atomic(),
     ):
         events.publish(
-            "contract.signed",
-            customer_id=customer_id,
-            contract_id=f"ctr_{planned.name}",
-            kind="loan",
-            line_id=line_id,
-            loan_id=loan.public_id,
-            sha256="0" * 64,
+            ContractSigned(
+                customer_id=customer_id,
+                contract_id=f"ctr_{planned.name}",
+                kind="loan",
+                line_id=line_id,
+                loan_id=loan.public_id,
+                sha256="0" * 64,
+            )
         )
     loan = Loan.objects.get(pk=loan.pk)
     order = PaymentOrder.objects.get(loan_id=loan.public_id, kind=PaymentOrder.Kind.DISBURSEMENT)

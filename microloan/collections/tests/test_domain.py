@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from microloan.kernel.regulation import MAX_DAILY_CONTACT_ATTEMPTS
 from microloan.lending.eod.sql import bucket_case
 
 from ..domain import (
-    MAX_DAILY_ATTEMPTS,
     ContactCheck,
     case_bucket,
     conduct_refusals,
@@ -97,8 +97,8 @@ def _check(**changes) -> ContactCheck:
     ("changes", "reasons"),
     [
         ({}, []),
-        ({"attempts_today": MAX_DAILY_ATTEMPTS - 1}, []),  # the 3rd attempt
-        ({"attempts_today": MAX_DAILY_ATTEMPTS}, ["daily_attempts_exceeded"]),  # the 4th
+        ({"attempts_today": MAX_DAILY_CONTACT_ATTEMPTS - 1}, []),  # the 3rd attempt
+        ({"attempts_today": MAX_DAILY_CONTACT_ATTEMPTS}, ["daily_attempts_exceeded"]),  # the 4th
         ({"number_index": "fp:other"}, ["not_borrower_number"]),
         ({"number_index": ""}, ["not_borrower_number"]),
         ({"channel": "visit", "number_index": ""}, []),

@@ -201,25 +201,25 @@ def test_restructure_proposed_from_the_case_closes_it_once_approved(borrow, coll
 def test_bucket_entries_are_announced_once_per_partition(borrow):
     from microloan.kernel import events
 
-    from ..eod import EVENT_BUCKET_ENTERED
+    from ..events import BucketEntered
 
     received = []
 
-    def subscriber(*, event, business_date, entries):
-        received.append((business_date, entries))
+    def subscriber(event: BucketEntered):
+        received.append((event.business_date, event.entries))
 
-    events.subscribe(EVENT_BUCKET_ENTERED, subscriber)
+    events.subscribe(BucketEntered, subscriber)
     try:
         first, second = borrow(), borrow()
         set_overdue(first, 3)
         set_overdue(second, 40)
         run_hook(D1)
     finally:
-        events.unsubscribe(EVENT_BUCKET_ENTERED, subscriber)
+        events.unsubscribe(BucketEntered, subscriber)
     assert len(received) == 1
     day, entries = received[0]
     assert day == D1
-    assert {(e["loan_id"], e["bucket"], tuple(e["channels"])) for e in entries} == {
+    assert {(e.loan_id, e.bucket, e.channels) for e in entries} == {
         (first.public_id, "M1", ("sms", "push")),
         (second.public_id, "M2", ("sms",)),
     }

@@ -40,12 +40,12 @@ class State:
 
 def offer_ttl() -> dt.timedelta:
     """How long a loan offer may be signed: ``CONTRACT_OFFER_TTL_MINUTES`` (default 30)."""
-    return dt.timedelta(minutes=getattr(settings, "CONTRACT_OFFER_TTL_MINUTES", None) or 30)
+    return dt.timedelta(minutes=settings.CONTRACT_OFFER_TTL_MINUTES)
 
 
 def lender_name(language: str) -> str:
     """``CONTRACT_LENDER_NAME``: a name, or a dict language → name; a default otherwise."""
-    configured = getattr(settings, "CONTRACT_LENDER_NAME", None)
+    configured = settings.CONTRACT_LENDER_NAME
     if isinstance(configured, dict):
         return configured.get(language) or next(iter(configured.values()))
     return configured or DEFAULT_LENDER_NAMES.get(language, DEFAULT_LENDER_NAMES["zh-hans"])

@@ -29,6 +29,7 @@ from microloan.kernel.errors import (
 from microloan.kernel.services import get_business_date
 from microloan.lending.models import CreditLine, Loan
 
+from ..events import ContractSigned
 from ..models import Contract, Kind
 from ..signing import seal_pdf
 from ..storage import read_pdf, write_pdf
@@ -200,12 +201,13 @@ def sign_contract(
             },
         )
         events.publish(
-            "contract.signed",
-            customer_id=contract.customer_id,
-            contract_id=contract.public_id,
-            kind=contract.kind,
-            line_id=contract.line_id,
-            loan_id=contract.loan_id,
-            sha256=sha256,
+            ContractSigned(
+                customer_id=contract.customer_id,
+                contract_id=contract.public_id,
+                kind=contract.kind,
+                line_id=contract.line_id,
+                loan_id=contract.loan_id,
+                sha256=sha256,
+            )
         )
     return contract

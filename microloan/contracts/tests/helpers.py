@@ -44,5 +44,5 @@ class EventRecorder:
     def __init__(self):
         self.received: list[dict] = []
 
-    def __call__(self, **payload):
-        self.received.append(payload)
+    def __call__(self, event):
+        self.received.append({"event": event.name, **event.payload()})

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from microloan.audit.models import AuditRecord
+from microloan.contracts.events import ContractSigned
 from microloan.contracts.models import Contract, Kind
 from microloan.contracts.services import rendering, signing
 from microloan.contracts.services.verification import verify_stored
@@ -16,8 +17,10 @@ from microloan.customers.testing import make_customer
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
+from microloan.lending.events import LoanDrawn
 from microloan.lending.services import drawdowns, lines
 from microloan.lending.services.queries import loan_apr
+from microloan.origination.events import ApplicationDecided
 
 from .helpers import EventRecorder, agreement_of, contract_of, view_and_sign
 
@@ -32,9 +35,9 @@ def signed_agreement(loan):
 @pytest.fixture
 def recorder():
     recorder = EventRecorder()
-    events.subscribe("contract.signed", recorder)
+    events.subscribe(ContractSigned, recorder)
     yield recorder
-    events.unsubscribe("contract.signed", recorder)
+    events.unsubscribe(ContractSigned, recorder)
 
 
 def test_loan_drawn_creates_the_loan_contract_and_the_line_agreement(loan):
@@ -54,13 +57,14 @@ def test_loan_drawn_creates_the_loan_contract_and_the_line_agreement(loan):
 
 def test_a_published_loan_drawn_event_is_idempotent(loan, today):
     events.publish(
-        "loan.drawn",
-        customer_id=loan.customer_id,
-        loan_id=loan.public_id,
-        line_id=loan.line.public_id,
-        amount=loan.principal,
-        term_months=loan.term_months,
-        business_date=today,
+        LoanDrawn(
+            customer_id=loan.customer_id,
+            loan_id=loan.public_id,
+            line_id=loan.line.public_id,
+            amount=loan.principal,
+            term_months=loan.term_months,
+            business_date=today,
+        )
     )
     assert Contract.objects.filter(loan_id=loan.public_id).count() == 1
 
@@ -68,28 +72,30 @@ def test_a_published_loan_drawn_event_is_idempotent(loan, today):
 def test_application_decided_approved_creates_the_line_agreement(line):
     assert not Contract.objects.filter(line_id=line.public_id).exists()
     events.publish(
-        "application.decided",
-        customer_id=line.customer_id,
-        application_id="app_1",
-        outcome="approved",
-        reasons=[],
-        line_id=line.public_id,
-        limit=line.limit,
-        daily_rate="0.0005",
-        apr="0.1825",
+        ApplicationDecided(
+            customer_id=line.customer_id,
+            application_id="app_1",
+            outcome="approved",
+            reasons=[],
+            line_id=line.public_id,
+            limit=line.limit,
+            daily_rate="0.0005",
+            apr="0.1825",
+        )
     )
     agreement = agreement_of(line.public_id)
     assert agreement.terms["limit"] == line.limit
     events.publish(
-        "application.decided",
-        customer_id=line.customer_id,
-        application_id="app_2",
-        outcome="rejected",
-        reasons=["score_too_low"],
-        line_id="",
-        limit=None,
-        daily_rate="",
-        apr="",
+        ApplicationDecided(
+            customer_id=line.customer_id,
+            application_id="app_2",
+            outcome="rejected",
+            reasons=["score_too_low"],
+            line_id="",
+            limit=None,
+            daily_rate="",
+            apr="",
+        )
     )
     assert Contract.objects.filter(line_id=line.public_id).count() == 1
 
@@ -129,17 +135,17 @@ def test_sign_seals_and_publishes_contract_signed(loan, signed_agreement, record
 
 
 def test_a_subscriber_failure_rolls_the_signature_back(loan, signed_agreement):
-    def refuse(**_payload):
+    def refuse(_event):
         raise RuntimeError("payments down")
 
     contract = contract_of(loan.public_id)
     rendering.contract_file(actor=Actor.borrower(loan.customer_id), contract_id=contract.public_id)
-    events.subscribe("contract.signed", refuse)
+    events.subscribe(ContractSigned, refuse)
     try:
         with pytest.raises(RuntimeError):
             view_and_sign(contract)
     finally:
-        events.unsubscribe("contract.signed", refuse)
+        events.unsubscribe(ContractSigned, refuse)
     contract.refresh_from_db()
     assert contract.status == Contract.Status.PENDING and contract.signed_at is None
 
@@ -312,24 +318,26 @@ def test_a_contract_for_an_unregistered_customer_is_created_but_not_rendered(
 
 def test_events_about_unknown_lines_and_loans_change_nothing(db):
     events.publish(
-        "application.decided",
-        customer_id="cus_x",
-        application_id="app_x",
-        outcome="approved",
-        reasons=[],
-        line_id="line_unknown",
-        limit=100_000,
-        daily_rate="0.0005",
-        apr="0.1825",
+        ApplicationDecided(
+            customer_id="cus_x",
+            application_id="app_x",
+            outcome="approved",
+            reasons=[],
+            line_id="line_unknown",
+            limit=100_000,
+            daily_rate="0.0005",
+            apr="0.1825",
+        )
     )
     events.publish(
-        "loan.drawn",
-        customer_id="cus_x",
-        loan_id="loan_unknown",
-        line_id="line_unknown",
-        amount=100_000,
-        term_months=5,
-        business_date=None,
+        LoanDrawn(
+            customer_id="cus_x",
+            loan_id="loan_unknown",
+            line_id="line_unknown",
+            amount=100_000,
+            term_months=5,
+            business_date=None,
+        )
     )
     assert Contract.objects.count() == 0
 

@@ -114,7 +114,7 @@ def test_configured_paths_that_do_not_exist_are_an_error(settings, tmp_path):
 def test_development_keys_are_created_on_first_use(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     for name in ("CONTRACT_SIGNING_KEY", "CONTRACT_SIGNING_CERT", "CONTRACT_SIGNING_CA"):
-        delattr(settings, name)
+        setattr(settings, name, "")  # unset in the environment, as settings.py declares it
     paths = signing.ensure_signing_keys()
     assert paths.all_exist() and paths.key.parent == tmp_path / "keys" / "contracts"
 

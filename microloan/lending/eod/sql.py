@@ -9,13 +9,13 @@ is needed). The dialect-neutral pieces (dates, partitions) are batch's, in batch
 
 from __future__ import annotations
 
-from microloan.lending.classification import (
+from microloan.kernel.regulation import (
+    BUCKET_MAX_DPD,
     DOUBTFUL_MAX_DPD,
     SPECIAL_MENTION_MAX_DPD,
     SUBSTANDARD_MAX_DPD,
-    Bucket,
-    Category,
 )
+from microloan.lending.classification import Bucket, Category
 from microloan.lending.models import RATE_SCALE
 
 HALF = RATE_SCALE // 2
@@ -50,8 +50,8 @@ def category_case(dpd: str = "dpd", restructured: str = "restructured") -> str:
 
 def bucket_case(dpd: str = "dpd") -> str:
     """The collection bucket of lending.classification.bucket, as SQL."""
-    return (
-        f"CASE WHEN {dpd} = 0 THEN '{Bucket.M0}' WHEN {dpd} <= 30 THEN '{Bucket.M1}'"
-        f" WHEN {dpd} <= 60 THEN '{Bucket.M2}' WHEN {dpd} <= 90 THEN '{Bucket.M3}'"
-        f" ELSE '{Bucket.M3_PLUS}' END"
+    names = list(Bucket)  # in kernel.regulation.bucket_index order
+    whens = "".join(
+        f" WHEN {dpd} <= {upper} THEN '{names[i]}'" for i, upper in enumerate(BUCKET_MAX_DPD)
     )
+    return f"CASE{whens} ELSE '{names[-1]}' END"

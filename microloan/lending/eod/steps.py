@@ -261,7 +261,7 @@ def provisions(ctx: StepContext) -> int:
         if unknown:
             raise ValueError(f"{unknown} active {product} loans have an unknown category")
         principal[product] = {c: int(v) for c, v in zip(categories, by_category, strict=True)}
-    rates = provision_rates(getattr(settings, "EOD_PROVISION_RATES", None))
+    rates = provision_rates(settings.EOD_PROVISION_RATES)
     held = postings.allowance_balances()
     changes = {
         product: required_allowance(principal.get(product, {}), rates) - held.get(product, 0)

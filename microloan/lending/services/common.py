@@ -19,8 +19,6 @@ from microloan.kernel.sql import select_one
 from ..models import RATE_SCALE, CreditLine, Loan, MakerCheckerRequest
 from .product_terms import attach_product_version
 
-# Regulatory cap on consumer credit per borrower, across all open lines (200,000.00 CNY).
-TOTAL_CREDIT_CAP = 20_000_000
 MAX_REASON_LENGTH = 1000
 
 PERM_VIEW_LINE = "lending.view_creditline"

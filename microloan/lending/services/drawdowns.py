@@ -25,6 +25,7 @@ from microloan.kernel.ids import new_public_id
 from microloan.products.domain import check_drawdown
 
 from ..classification import Category
+from ..events import LoanCancelled, LoanDisbursed, LoanDrawn
 from ..models import CreditLine, Instalment, Loan
 from . import postings
 from .common import (
@@ -115,13 +116,14 @@ def drawdown(
             after={**snapshot(loan, LOAN_AUDIT_FIELDS), "line": line.public_id},
         )
         events.publish(
-            "loan.drawn",
-            customer_id=loan.customer_id,
-            loan_id=loan.public_id,
-            line_id=line.public_id,
-            amount=amount,
-            term_months=term_months,
-            business_date=on,
+            LoanDrawn(
+                customer_id=loan.customer_id,
+                loan_id=loan.public_id,
+                line_id=line.public_id,
+                amount=amount,
+                term_months=term_months,
+                business_date=on,
+            )
         )
     return loan
 
@@ -209,13 +211,14 @@ def disburse_loan(*, actor: Actor, loan_id: str, business_date: dt.date) -> Loan
             after={**snapshot(loan, LOAN_AUDIT_FIELDS), "transaction": txn.public_id},
         )
         events.publish(
-            "loan.disbursed",
-            customer_id=loan.customer_id,
-            loan_id=loan.public_id,
-            amount=loan.principal,
-            business_date=business_date,
-            first_due_date=rows[0].due_date,
-            first_due_amount=rows[0].principal + rows[0].interest,
+            LoanDisbursed(
+                customer_id=loan.customer_id,
+                loan_id=loan.public_id,
+                amount=loan.principal,
+                business_date=business_date,
+                first_due_date=rows[0].due_date,
+                first_due_amount=rows[0].principal + rows[0].interest,
+            )
         )
     return loan
 
@@ -242,6 +245,6 @@ def cancel_pending_loan(*, actor: Actor, loan_id: str, reason: str) -> Loan:
             after={**snapshot(loan, LOAN_AUDIT_FIELDS), "reason": reason},
         )
         events.publish(
-            "loan.cancelled", customer_id=loan.customer_id, loan_id=loan.public_id, reason=reason
+            LoanCancelled(customer_id=loan.customer_id, loan_id=loan.public_id, reason=reason)
         )
     return loan

@@ -22,13 +22,14 @@ from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
 from microloan.kernel.ids import new_public_id
+from microloan.kernel.regulation import CREDIT_CAP_PER_BORROWER_FEN
 from microloan.kernel.sql import select_values
 
+from ..events import LineFrozen, LineLimitChanged
 from ..models import CreditLine, Loan, MakerCheckerRequest
 from ..schedules import add_months
 from .common import (
     LINE_AUDIT_FIELDS,
-    TOTAL_CREDIT_CAP,
     business_date_or_today,
     clean_reason,
     get_line,
@@ -70,11 +71,11 @@ def _check_total_credit(customer_id: str, extra: int, *, excluding: CreditLine |
     if excluding is not None:
         lines = lines.exclude(pk=excluding.pk)
     total = (lines.aggregate(total=Sum("limit"))["total"] or 0) + extra
-    if total > TOTAL_CREDIT_CAP:
+    if total > CREDIT_CAP_PER_BORROWER_FEN:
         raise BusinessRuleViolation(
             _("A borrower's credit lines may total at most 200,000.00 yuan."),
             code="total_credit_above_cap",
-            fields={"limit": str(TOTAL_CREDIT_CAP - total + extra)},
+            fields={"limit": str(CREDIT_CAP_PER_BORROWER_FEN - total + extra)},
         )
 
 
@@ -150,11 +151,11 @@ def _open_line(
             CreditLine, ["limit", "status"], '"customer_id" = %s', [customer_id], lock=True
         )
         total = limit + sum(line_limit for line_limit, status in locked if status in OPEN_STATUSES)
-        if total > TOTAL_CREDIT_CAP:
+        if total > CREDIT_CAP_PER_BORROWER_FEN:
             raise BusinessRuleViolation(
                 _("A borrower's credit lines may total at most 200,000.00 yuan."),
                 code="total_credit_above_cap",
-                fields={"limit": str(TOTAL_CREDIT_CAP - total + limit)},
+                fields={"limit": str(CREDIT_CAP_PER_BORROWER_FEN - total + limit)},
             )
         if dry_run:
             return None
@@ -292,7 +293,7 @@ def freeze_line(*, actor: Actor, line_id: str, reason: str) -> CreditLine:
             after={**snapshot(line, LINE_AUDIT_FIELDS), "reason": reason},
         )
         events.publish(
-            "line.frozen", customer_id=line.customer_id, line_id=line.public_id, reason=reason
+            LineFrozen(customer_id=line.customer_id, line_id=line.public_id, reason=reason)
         )
     return line
 
@@ -404,12 +405,13 @@ def _set_limit(
         after={**snapshot(line, LINE_AUDIT_FIELDS), "request": request_id, "reason": reason},
     )
     events.publish(
-        "line.limit_changed",
-        customer_id=line.customer_id,
-        line_id=line.public_id,
-        old_limit=old_limit,
-        new_limit=new_limit,
-        reason=reason,
+        LineLimitChanged(
+            customer_id=line.customer_id,
+            line_id=line.public_id,
+            old_limit=old_limit,
+            new_limit=new_limit,
+            reason=reason,
+        )
     )
 
 

@@ -26,6 +26,7 @@ from microloan.kernel.ids import new_public_id
 from microloan.kernel.money import parse_yuan
 from microloan.kernel.services import get_business_date
 
+from ..events import ManualPostingRecorded
 from ..models import Loan, MakerCheckerRequest, ManualPosting
 from ..schedules import ReamortisationMode
 from . import prepayments, repayments
@@ -37,14 +38,13 @@ PERM_APPROVE = "lending.approve_manualposting"
 POSTING_ACTOR = Actor.system("manual-posting")
 MAX_CHANNEL_LENGTH = 32
 MAX_REFERENCE_LENGTH = 64
-DEFAULT_THRESHOLD = "50000.00"
 Kind = ManualPosting.Kind
 Status = ManualPosting.Status
 
 
 def approval_threshold() -> int:
     """``MANUAL_POSTING_APPROVAL_THRESHOLD`` (yuan) in fen: above it, a second person approves."""
-    value = getattr(settings, "MANUAL_POSTING_APPROVAL_THRESHOLD", DEFAULT_THRESHOLD)
+    value = settings.MANUAL_POSTING_APPROVAL_THRESHOLD
     return parse_yuan(str(value), field="MANUAL_POSTING_APPROVAL_THRESHOLD")
 
 
@@ -135,10 +135,9 @@ def record_manual_posting(
         # Payments refuses (and so rolls this back) a reference its orders already received:
         # the same bank money would otherwise post once by the order and once by hand.
         events.publish(
-            "manual_posting.recorded",
-            loan_id=loan.public_id,
-            channel=channel,
-            bank_reference=bank_reference,
+            ManualPostingRecorded(
+                loan_id=loan.public_id, channel=channel, bank_reference=bank_reference
+            )
         )
         _audit(actor, "recorded", posting, reason=reason)
         if amount > approval_threshold():

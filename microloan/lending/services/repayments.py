@@ -26,6 +26,7 @@ from microloan.kernel.errors import (
 )
 from microloan.kernel.services import get_business_date
 
+from ..events import RepaymentPosted
 from ..models import CreditLine, Loan, LoanTransaction
 from . import postings
 from .common import (
@@ -147,13 +148,14 @@ def repay(
             after={**snapshot(loan, LOAN_AUDIT_FIELDS), "transaction": txn.public_id},
         )
         events.publish(
-            "repayment.posted",
-            customer_id=loan.customer_id,
-            loan_id=loan.public_id,
-            amount=amount,
-            transaction_id=txn.public_id,
-            source_ref=source_ref,
-            business_date=business_date,
+            RepaymentPosted(
+                customer_id=loan.customer_id,
+                loan_id=loan.public_id,
+                amount=amount,
+                transaction_id=txn.public_id,
+                source_ref=source_ref,
+                business_date=business_date,
+            )
         )
     return txn
 

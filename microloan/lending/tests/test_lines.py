@@ -10,6 +10,7 @@ import pytest
 from microloan.audit.models import AuditRecord
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError
+from microloan.lending.events import LineLimitChanged
 from microloan.lending.models import CreditLine, MakerCheckerRequest
 from microloan.lending.services import lines, requests
 
@@ -174,16 +175,16 @@ def test_reduce_limit_lowers_at_once_and_announces_it(ops, product_version, toda
 
     seen = []
 
-    def record(**payload):
-        seen.append(payload)
+    def record(event: LineLimitChanged):
+        seen.append({"event": event.name, **event.payload()})
 
     line = helpers.open_line(ops, product_version, limit=3_000_000)
     system = Actor.system("early_warning")
-    events.subscribe("line.limit_changed", record)
+    events.subscribe(LineLimitChanged, record)
     try:
         lines.reduce_limit(actor=system, line_id=line.public_id, new_limit=2_000_000, reason="r")
     finally:
-        events.unsubscribe("line.limit_changed", record)
+        events.unsubscribe(LineLimitChanged, record)
     line.refresh_from_db()
     assert line.limit == 2_000_000
     assert seen == [

@@ -9,22 +9,28 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 
+from microloan.collections.events import BucketEntered, BucketEntry
+from microloan.contracts.events import ContractSigned
 from microloan.kernel import events
+from microloan.lending.events import LineFrozen, LineLimitChanged, LoanDisbursed, RepaymentPosted
 from microloan.notifications.models import Message
 from microloan.notifications.subscribers import collection_not_before
+from microloan.origination.events import ApplicationDecided
+from microloan.payments.events import DisbursementFailed
 
 pytestmark = pytest.mark.django_db
 
 EVENTS = (
-    "application.decided",
-    "contract.signed",
-    "loan.disbursed",
-    "disbursement.failed",
-    "repayment.posted",
-    "line.limit_changed",
-    "line.frozen",
-    "collections.bucket_entered",
+    ApplicationDecided,
+    ContractSigned,
+    LoanDisbursed,
+    DisbursementFailed,
+    RepaymentPosted,
+    LineLimitChanged,
+    LineFrozen,
+    BucketEntered,
 )
+_BY_NAME = {event_class.name: event_class for event_class in EVENTS}
 
 
 def _ours(subscriber) -> bool:
@@ -47,7 +53,7 @@ def _only_notification_subscribers():
 
 def _publish(name, **payload):
     with transaction.atomic():
-        events.publish(name, **payload)
+        events.publish(_BY_NAME[name](**payload))
 
 
 def _messages(customer_id):
@@ -182,13 +188,14 @@ def test_event_writes_its_messages_once(zh_customer, event, payload, template, c
 def test_a_rolled_back_publisher_leaves_no_message(zh_customer):
     with pytest.raises(RuntimeError), transaction.atomic():
         events.publish(
-            "repayment.posted",
-            customer_id=zh_customer.public_id,
-            loan_id="loan_1",
-            amount=100,
-            transaction_id="txn_x",
-            source_ref="s",
-            business_date=dt.date(2026, 4, 1),
+            RepaymentPosted(
+                customer_id=zh_customer.public_id,
+                loan_id="loan_1",
+                amount=100,
+                transaction_id="txn_x",
+                source_ref="s",
+                business_date=dt.date(2026, 4, 1),
+            )
         )
         raise RuntimeError("the repayment failed after publishing")
     assert not Message.objects.exists()
@@ -203,24 +210,24 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _bucket_entry(customer, *, channels, zone="Asia/Shanghai", case_id="case_1"):
-    return {
-        "case_id": case_id,
-        "customer_id": customer.public_id,
-        "loan_id": "loan_1",
-        "bucket": "M2",
-        "channels": channels,
-        "dpd": 31,
-        "overdue_amount": 70_000,
-        "borrower_timezone": zone,
-    }
+    return BucketEntry(
+        case_id=case_id,
+        customer_id=customer.public_id,
+        loan_id="loan_1",
+        bucket="M2",
+        channels=tuple(channels),
+        dpd=31,
+        overdue_amount=70_000,
+        borrower_timezone=zone,
+    )
 
 
 def test_a_bucket_entry_sends_the_strategy_channels_in_contact_hours(zh_customer, en_customer):
     early = dt.datetime(2026, 3, 2, 7, 0, tzinfo=SHANGHAI)  # before 09:00 notification hours
-    entries = [
+    entries = (
         _bucket_entry(zh_customer, channels=["sms", "push"]),
         _bucket_entry(en_customer, channels=[], case_id="case_2"),  # strategy: no messages
-    ]
+    )
     with mock.patch("microloan.notifications.subscribers.current_time", return_value=early):
         for _replay in range(2):
             _publish(

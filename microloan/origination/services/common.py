@@ -16,6 +16,7 @@ from microloan.kernel.sql import select_values
 from microloan.lending.models import CreditLine, Loan
 from microloan.lending.services.lines import OPEN_STATUSES
 
+from ..events import ApplicationDecided
 from ..models import (
     REASON_MAX_LENGTH,
     Application,
@@ -130,15 +131,16 @@ def publish_decided(application: Application) -> None:
     """The ``application.decided`` event (brief's catalogue) for a final approve / reject."""
     approved = application.state in (S.AUTO_APPROVED, S.APPROVED)
     events.publish(
-        "application.decided",
-        customer_id=application.customer_id,
-        application_id=application.public_id,
-        outcome="approved" if approved else "rejected",
-        reasons=list(application.decision_reasons),
-        line_id=application.line_id or "",
-        limit=application.granted_limit if approved else None,
-        daily_rate=str(application.daily_rate) if approved and application.daily_rate else "",
-        apr=str(application.apr) if approved and application.apr is not None else "",
+        ApplicationDecided(
+            customer_id=application.customer_id,
+            application_id=application.public_id,
+            outcome="approved" if approved else "rejected",
+            reasons=tuple(application.decision_reasons),
+            line_id=application.line_id or "",
+            limit=application.granted_limit if approved else None,
+            daily_rate=str(application.daily_rate) if approved and application.daily_rate else "",
+            apr=str(application.apr) if approved and application.apr is not None else "",
+        )
     )
 
 

@@ -13,6 +13,7 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from microloan.lending.models import CreditLine
 from microloan.origination import services
+from microloan.origination.events import ApplicationDecided
 from microloan.origination.models import Application, ApplicationTransition
 from microloan.risk.models import ApplicationEvent
 from microloan.risk.services import add_blacklist_entry
@@ -26,12 +27,12 @@ pytestmark = pytest.mark.django_db
 def decided():
     seen = []
 
-    def capture(event, **payload):
-        seen.append(payload)
+    def capture(event: ApplicationDecided):
+        seen.append(event.payload())
 
-    events.subscribe("application.decided", capture)
+    events.subscribe(ApplicationDecided, capture)
     yield seen
-    events.unsubscribe("application.decided", capture)
+    events.unsubscribe(ApplicationDecided, capture)
 
 
 def apply(customer, **overrides):
@@ -79,7 +80,7 @@ def test_a_clear_case_is_approved_by_machine_and_the_line_opened(customer, decid
             "customer_id": customer.public_id,
             "application_id": application.public_id,
             "outcome": "approved",
-            "reasons": [],
+            "reasons": (),
             "line_id": line.public_id,
             "limit": 2_000_000,
             "daily_rate": str(application.daily_rate),

@@ -17,6 +17,7 @@ from microloan.kernel.errors import (
 )
 from microloan.lending.models import CreditLine
 from microloan.origination import services
+from microloan.origination.events import ApplicationDecided
 from microloan.origination.models import Application
 
 from .conftest import application_body, consenting_customer
@@ -51,7 +52,7 @@ def test_two_stage_approval_opens_the_line_with_the_reviewers_terms(
     case, initial_reviewer, final_reviewer
 ):
     seen = []
-    events.subscribe("application.decided", capture := lambda event, **p: seen.append(p))
+    events.subscribe(ApplicationDecided, capture := lambda event: seen.append(event.payload()))
     try:
         application = passed_to_final(case, initial_reviewer)
         assert application.state == "final_review" and application.claimed_by == ""
@@ -67,7 +68,7 @@ def test_two_stage_approval_opens_the_line_with_the_reviewers_terms(
             terms_months=[5, 10],
         )
     finally:
-        events.unsubscribe("application.decided", capture)
+        events.unsubscribe(ApplicationDecided, capture)
     assert approved.state == "approved"
     assert (approved.final_reviewer, approved.final_reason) == (
         final_reviewer.id,
@@ -77,7 +78,7 @@ def test_two_stage_approval_opens_the_line_with_the_reviewers_terms(
     assert (line.limit, line.daily_rate) == (1_500_000, Decimal("0.0004"))
     assert {row["term_months"] for row in approved.term_options} == {5, 10}
     assert seen[0]["outcome"] == "approved" and seen[0]["limit"] == 1_500_000
-    assert seen[0]["reasons"] == ["manual_approved"]
+    assert seen[0]["reasons"] == ("manual_approved",)
     assert [t.to_state for t in approved.transitions.order_by("id")][-2:] == [
         "final_review",
         "approved",

@@ -59,7 +59,7 @@ def receive_callback(*, channel: str, body: bytes, signature: str) -> dict:
     if not signature_valid(body, signature, conf.callback_secret()):
         raise _bad_signature()
     data = parse_callback(body)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):  # the bank's request: never inside another
         order = lock_order(data["order_id"])
         if order.channel != channel:
             raise NotFound(_("No such payment order."), code="order_not_found")

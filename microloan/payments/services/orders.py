@@ -54,6 +54,7 @@ from ..channels import (
     PaymentInstruction,
     get_channel,
 )
+from ..events import DisbursementFailed
 from ..models import FINAL_STATUSES, OPEN_AT_BANK, ORDER_ID_PREFIX, PaymentEvent, PaymentOrder
 from ..signing import payload_sha256
 
@@ -595,11 +596,12 @@ def _close(order: PaymentOrder, *, status: str, code: str, actor: Actor) -> None
     if order.kind == Kind.DISBURSEMENT and status == Status.FAILED:
         _cancel_loan(order, code)
         events.publish(
-            "disbursement.failed",
-            customer_id=order.customer_id,
-            loan_id=order.loan_id,
-            order_id=order.public_id,
-            reason_code=order.failure_code,
+            DisbursementFailed(
+                customer_id=order.customer_id,
+                loan_id=order.loan_id,
+                order_id=order.public_id,
+                reason_code=order.failure_code,
+            )
         )
     record_audit(
         actor=actor,

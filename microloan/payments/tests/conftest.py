@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
+from microloan.contracts.events import ContractSigned
 from microloan.customers.testing import make_customer
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
@@ -88,13 +89,14 @@ def sign_contract(loan, *, contract_id="ctr_test") -> None:
     transaction (the contracts app is built elsewhere; the event is its whole interface)."""
     with transaction.atomic():
         events.publish(
-            "contract.signed",
-            customer_id=loan.customer_id,
-            contract_id=contract_id,
-            kind="loan",
-            line_id=loan.line.public_id,
-            loan_id=loan.public_id,
-            sha256="0" * 64,
+            ContractSigned(
+                customer_id=loan.customer_id,
+                contract_id=contract_id,
+                kind="loan",
+                line_id=loan.line.public_id,
+                loan_id=loan.public_id,
+                sha256="0" * 64,
+            )
         )
 
 

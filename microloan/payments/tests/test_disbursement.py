@@ -8,9 +8,11 @@ from django.db import transaction
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError
+from microloan.lending.events import LoanCancelled, LoanDisbursed, RepaymentPosted
 from microloan.lending.models import CreditLine, Loan, LoanTransaction
 from microloan.lending.services import drawdowns, lines
 from microloan.payments.channels import simulator
+from microloan.payments.events import DisbursementFailed
 from microloan.payments.models import (
     OPEN_AT_BANK,
     PaymentEvent,
@@ -35,15 +37,15 @@ def published():
     """Events published during the test, by name."""
     seen: list[tuple[str, dict]] = []
 
-    def record(*, event, **payload):
-        seen.append((event, payload))
+    def record(event):
+        seen.append((event.name, event.payload()))
 
-    names = ("loan.disbursed", "disbursement.failed", "loan.cancelled", "repayment.posted")
-    for name in names:
-        events.subscribe(name, record)
+    classes = (LoanDisbursed, DisbursementFailed, LoanCancelled, RepaymentPosted)
+    for event_class in classes:
+        events.subscribe(event_class, record)
     yield seen
-    for name in names:
-        events.unsubscribe(name, record)
+    for event_class in classes:
+        events.unsubscribe(event_class, record)
 
 
 def test_signed_contract_disburses_the_loan_once(line, signed, ledger, published):

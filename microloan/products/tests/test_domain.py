@@ -8,9 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microloan.kernel.errors import BusinessRuleViolation
+from microloan.kernel.regulation import APR_CAP, CREDIT_CAP_PER_BORROWER_FEN
 from microloan.products.domain import (
-    APR_CAP,
-    LINE_LIMIT_CAP,
     ProductTerms,
     apr_at_rate,
     check_drawdown,
@@ -50,7 +49,7 @@ def test_weilidai_defaults_follow_the_design():
         "current_principal",
     )
     assert t.line_validity_months == 12
-    assert t.max_line_limit == LINE_LIMIT_CAP == 20_000_000
+    assert t.max_line_limit == CREDIT_CAP_PER_BORROWER_FEN == 20_000_000
     assert t.currency == "CNY"
     assert validate_product_terms(t) == {}
 
@@ -81,7 +80,11 @@ def test_the_grid_counts_when_it_is_above_the_maximum_rate():
     ("changes", "field", "code"),
     [
         ({"daily_rate_max": D("0.0007"), "grade_rates": {}}, "daily_rate_max", "apr_above_cap"),
-        ({"max_line_limit": LINE_LIMIT_CAP + 1}, "max_line_limit", "line_limit_above_cap"),
+        (
+            {"max_line_limit": CREDIT_CAP_PER_BORROWER_FEN + 1},
+            "max_line_limit",
+            "line_limit_above_cap",
+        ),
         ({"max_line_limit": 0}, "max_line_limit", "invalid_amount"),
         ({"line_validity_months": 13}, "line_validity_months", "line_validity_above_cap"),
         ({"line_validity_months": 0}, "line_validity_months", "invalid_line_validity"),
@@ -178,7 +181,7 @@ def test_each_rule_names_its_field_and_code(changes, field, code):
         {"day_count": 365, "rounding": "half_even", "prepayment_mode": "shorten_term"},
         {"grade_rates": {}},
         {"min_drawdown": 4_000_000},
-        {"max_line_limit": LINE_LIMIT_CAP},
+        {"max_line_limit": CREDIT_CAP_PER_BORROWER_FEN},
     ],
 )
 def test_acceptable_variants(changes):
@@ -187,7 +190,7 @@ def test_acceptable_variants(changes):
 
 def test_every_problem_is_reported_at_once():
     terms = _with(
-        max_line_limit=LINE_LIMIT_CAP * 2,
+        max_line_limit=CREDIT_CAP_PER_BORROWER_FEN * 2,
         line_validity_months=24,
         grace_days=99,
         allocation_order=("penalty",),
@@ -309,7 +312,7 @@ _anything = st.sampled_from([None, -1, 0, 1.5, "x", (), [], {}, True])
     rate_max=_rates,
     grid=st.one_of(st.dictionaries(st.sampled_from(["A", "B", "z"]), _rates), _anything),
     grace=st.one_of(st.integers(-5, 40), _anything),
-    limit=st.one_of(st.integers(-1, 3 * LINE_LIMIT_CAP), _anything),
+    limit=st.one_of(st.integers(-1, 3 * CREDIT_CAP_PER_BORROWER_FEN), _anything),
     order=st.one_of(st.permutations(DEFAULTS.allocation_order), _anything),
 )
 def test_validation_never_crashes_and_passing_terms_respect_the_apr_cap(
@@ -329,4 +332,4 @@ def test_validation_never_crashes_and_passing_terms_respect_the_apr_cap(
     assert all(isinstance(problem.code, str) for problem in problems.values())
     if not problems:
         assert worst_case_apr(candidate) <= APR_CAP
-        assert candidate.max_line_limit <= LINE_LIMIT_CAP
+        assert candidate.max_line_limit <= CREDIT_CAP_PER_BORROWER_FEN

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
+from microloan.kernel.regulation import CREDIT_CAP_PER_BORROWER_FEN
 from microloan.kernel.thresholds import Thresholds, bounded_schema
 from microloan.kernel.thresholds import threshold_problems as schema_problems
 
@@ -59,7 +60,7 @@ INTEGER_RANGES = {
     "severe_cut_percent": (1, 99),
     "auto_apply_max_cut_percent": (0, 99),
     "reduction_cooldown_days": (0, 3650),
-    "min_limit": (100, 20_000_000),
+    "min_limit": (100, CREDIT_CAP_PER_BORROWER_FEN),
     "id_expiry_days": (0, 365),
     "minimum_payment_months": (1, 4),
     "rising_utilisation_increases": (1, 3),

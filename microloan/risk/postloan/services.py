@@ -59,7 +59,7 @@ from .signals import (
     rising_utilisation,
 )
 
-DEFAULT_CYCLE_DAYS = 20  # every month has at least 20 Monday–Fridays
+MAX_CYCLE_DAYS = 20  # every month has at least 20 Monday–Fridays
 PERM_VIEW_CHECK = "risk.view_postloancheck"
 PERM_RUN_CHECK = "risk.add_postloancheck"
 PERM_VIEW_ACTION = "risk.view_earlywarningaction"
@@ -343,8 +343,7 @@ def cycle_days() -> int:
     Checking every line on one day made that day's end of day some 13 s longer per 100,000
     lines (over two minutes at a million); spread over 20 business days each line is still
     checked once a month and no day carries more than a twentieth."""
-    value = int(getattr(settings, "RISK_POSTLOAN_CYCLE_DAYS", DEFAULT_CYCLE_DAYS))
-    return min(max(value, 1), DEFAULT_CYCLE_DAYS)
+    return min(max(int(settings.RISK_POSTLOAN_CYCLE_DAYS), 1), MAX_CYCLE_DAYS)
 
 
 # (run id, business date, policy version) -> triggered_lines() of that run, in this process.

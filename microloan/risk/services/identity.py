@@ -42,7 +42,7 @@ FACE_TOKEN_MAX_LENGTH = 200
 
 
 def identity_provider() -> IdentityProvider:
-    path = getattr(settings, "RISK_IDENTITY_PROVIDER", "") or SIMULATED_PROVIDER
+    path = settings.RISK_IDENTITY_PROVIDER or SIMULATED_PROVIDER
     return import_string(path)()
 
 

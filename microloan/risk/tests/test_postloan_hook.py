@@ -14,6 +14,7 @@ from microloan.customers.models import Customer
 from microloan.customers.testing import customer_data, make_customer
 from microloan.kernel import events
 from microloan.kernel.services import get_business_date
+from microloan.lending.events import LineFrozen, LineLimitChanged
 from microloan.lending.models import CreditLine
 from microloan.risk import services as risk_services
 from microloan.risk.models import EarlyWarningAction, PostLoanCheck
@@ -59,14 +60,14 @@ def book(version):
 def captured():
     seen = []
 
-    def capture(event, **payload):
-        seen.append((event, payload))
+    def capture(event):
+        seen.append((event.name, event.payload()))
 
-    for name in ("line.frozen", "line.limit_changed"):
-        events.subscribe(name, capture)
+    for event_class in (LineFrozen, LineLimitChanged):
+        events.subscribe(event_class, capture)
     yield seen
-    for name in ("line.frozen", "line.limit_changed"):
-        events.unsubscribe(name, capture)
+    for event_class in (LineFrozen, LineLimitChanged):
+        events.unsubscribe(event_class, capture)
 
 
 @pytest.fixture
