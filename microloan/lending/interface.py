@@ -114,7 +114,7 @@ def open_line_of(customer_id: str) -> str:
 def line_available(line_id: str) -> int:
     """What line ``line_id`` has left to draw (fen)."""
     limit, used = CreditLine.objects.values_list("limit", "used").get(public_id=line_id)
-    return limit - used
+    return max(limit - used, 0)
 
 
 # --- loans -----------------------------------------------------------------------------------
