@@ -110,7 +110,7 @@ def propose_restructure(request, case_id: str, payload: RestructureIn):
         {
             "request_id": proposal.public_id,
             "status": proposal.status,
-            "loan_id": proposal.loan.public_id,
+            "loan_id": proposal.loan_id,
         },
     )
 

@@ -56,24 +56,22 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.contrib.auth.models import Group
-
-    from microloan.accounts.models import StaffUser
+    from microloan.accounts.interface import ensure_staff_in_role
     from microloan.batch.services import BATCH_ACTOR, run_eod
     from microloan.collections import eod
     from microloan.collections.models import CollectionCase, CollectorProfile, PromiseToPay
     from microloan.kernel.ids import new_public_id
     from microloan.kernel.services import get_business_date
 
-    collector_role = Group.objects.get(name="collector")
+    staff = []
     for number in range(args.collectors):
-        user, created = StaffUser.objects.get_or_create(username=f"bench_collector_{number}")
+        user, created = ensure_staff_in_role(f"bench_collector_{number}", "collector")
         if created:
-            user.groups.add(collector_role)
-            CollectorProfile.objects.create(user=user, senior=number % 5 == 0)
+            CollectorProfile.objects.create(user_id=user.pk, senior=number % 5 == 0)
+        staff.append(user)
 
     today = get_business_date()
-    maker = StaffUser.objects.get(username="bench_collector_0")
+    maker = staff[0]
     waiting = CollectionCase.objects.filter(status="open").exclude(promises__status="pending")
     PromiseToPay.objects.bulk_create(
         PromiseToPay(
@@ -83,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             amount=10_000,
             made_on=today,
             due_date=today,
-            collector=maker,
+            collector_id=maker.pk,
             bucket=bucket,
         )
         for case_pk, loan_pk, bucket in waiting.values_list("id", "loan_id", "bucket")[

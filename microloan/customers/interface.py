@@ -6,9 +6,106 @@ instances.
 
 from __future__ import annotations
 
+# --- bounds-b ---
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
-__all__: list[str] = []  # each block adds its names
+from microloan.kernel.sql import select_values
+
+from .models import Customer
+from .services import masked_customer
+
+CHUNK = 900  # ids per IN (…): under SQLite's host-parameter limit
+# Blind-index kind (as blacklist entries name them) → the customer column holding it.
+INDEX_COLUMNS = {
+    "id": "id_number_index",
+    "phone": "phone_index",
+    "card": "bank_card_index",
+    "device": "device_id",
+}
+
+
+def _chunks(values: list) -> Iterable[list]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def preferred_languages(customer_ids: Iterable[str]) -> dict[str, str]:
+    """customer public id → preferred language, for the ids that are customers."""
+    ids = list(set(customer_ids))
+    if len(ids) == 1:  # one event's borrower: prepared SQL
+        return dict(
+            select_values(Customer, ["public_id", "preferred_language"], '"public_id" = %s', ids)
+        )
+    languages: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        languages.update(
+            Customer.objects.filter(public_id__in=chunk).values_list(
+                "public_id", "preferred_language"
+            )
+        )
+    return languages
+
+
+def phone_index_of(customer_id: str) -> str:
+    """The blind index of the customer's phone ("" if no such customer)."""
+    return (
+        Customer.objects.filter(public_id=customer_id).values_list("phone_index", flat=True).first()
+        or ""
+    )
+
+
+def masked_customer_of(customer_id: str, *, on: dt.date) -> dict[str, Any] | None:
+    """``services.masked_customer`` of customer ``customer_id`` (None if no such customer)."""
+    customer = Customer.objects.filter(public_id=customer_id).first()
+    return masked_customer(customer, on=on) if customer else None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityColumns:
+    """Identity facts of a set of customers, one tuple per column, in the same row order."""
+
+    public_id: tuple[str, ...]
+    id_expiry: tuple[dt.date | None, ...]
+    id_number_index: tuple[str, ...]
+    phone_index: tuple[str, ...]
+    bank_card_index: tuple[str, ...]
+    device_id: tuple[str, ...]
+
+
+_IDENTITY = ("public_id", "id_expiry", *INDEX_COLUMNS.values())
+
+
+def identity_columns(customer_ids: Iterable[str]) -> IdentityColumns:
+    """ID expiry and the blind indexes (what blacklists match) of ``customer_ids``."""
+    rows: list[tuple] = []
+    for chunk in _chunks(sorted(set(customer_ids))):
+        rows += Customer.objects.filter(public_id__in=chunk).order_by().values_list(*_IDENTITY)
+    columns = list(zip(*rows, strict=True)) or [()] * len(_IDENTITY)
+    return IdentityColumns(*(tuple(column) for column in columns))
+
+
+def customers_matching(kind: str, hashes) -> set[str]:
+    """Public ids of customers whose ``kind`` blind index (``INDEX_COLUMNS``) is in ``hashes``
+    (an iterable, or a query of hash values evaluated in the database)."""
+    return set(
+        Customer.objects.filter(**{f"{INDEX_COLUMNS[kind]}__in": hashes})
+        .order_by()
+        .values_list("public_id", flat=True)
+    )
+
+
+def customers_with_id_expiring_by(day: dt.date) -> set[str]:
+    """Public ids of customers whose ID card expires on or before ``day``."""
+    return set(
+        Customer.objects.filter(id_expiry__lte=day).order_by().values_list("public_id", flat=True)
+    )
+
+
+# --- end bounds-b ---
+
 
 # --- eod ---
 CARD_CHUNK = 500  # customer ids per query: well under every backend's parameter limit
@@ -28,5 +125,4 @@ def cards_for_debit(customer_ids: Iterable[str]) -> dict[str, str]:
     return cards
 
 
-__all__ += ["cards_for_debit"]
 # --- end eod ---

@@ -36,7 +36,6 @@ from collections import Counter
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db.models import Count
 from django.test import override_settings
 
 from microloan.accounts.roles import (
@@ -47,17 +46,17 @@ from microloan.accounts.roles import (
     RISK_ANALYST,
 )
 from microloan.batch.services import run_eod
-from microloan.collections.models import CollectionCase, ContactAttempt, PromiseToPay
+from microloan.collections import interface as collecting
 from microloan.contracts.signing import ensure_signing_keys
 from microloan.customers.demo import demo_people
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import DomainError
 from microloan.kernel.services import get_business_date
-from microloan.lending.models import Loan
+from microloan.lending import interface as lending
 from microloan.notifications.delivery import deliver_due_messages
-from microloan.notifications.models import Message
-from microloan.origination.models import Application, ApplicationState
-from microloan.payments.models import PaymentOrder
+from microloan.notifications.interface import message_counts_by_status
+from microloan.origination import interface as origination
+from microloan.payments.interface import order_counts_by_kind
 
 from . import onboarding, servicing
 from .staff import role_actor
@@ -79,7 +78,7 @@ ONBOARDING_PAYMENTS = {
     "PAYMENTS_DISPATCH": "inline",
 }
 SERVICING_PAYMENTS = {**ONBOARDING_PAYMENTS, "PAYMENTS_DISPATCH": "sweep"}
-APPROVED = (ApplicationState.AUTO_APPROVED, ApplicationState.APPROVED)
+APPROVED = origination.APPROVED_STATES
 
 
 class Book:
@@ -192,9 +191,7 @@ class Book:
 
     def draw_for_newly_approved(self, today: dt.date) -> None:
         """Customers the final reviewer approved today draw their first loan at once."""
-        approved = Application.objects.filter(
-            state=ApplicationState.APPROVED, customer_id__in=self.borrowers
-        ).values_list("customer_id", "line_id")
+        approved = origination.approved_lines(self.borrowers)
         plans = {plan.customer_id: plan for plan in self.plans if plan.customer_id}
         for customer_id, line_id in approved:
             if customer_id not in self.opened and line_id:
@@ -208,7 +205,7 @@ class Book:
                 continue
             if (today - first).days != plan.redraw_after:
                 continue
-            behind = Loan.objects.filter(customer_id=plan.customer_id, dpd__gt=0).exists()
+            behind = lending.customer_has_overdue_loan(plan.customer_id)
             line_id = onboarding.approved_line(plan.customer_id)
             self.redrawn.add(plan.customer_id)
             if behind or not line_id:
@@ -244,7 +241,7 @@ class Book:
 
     def report_month(self, day: dt.date, seconds: float) -> None:
         m = self.month
-        open_cases = CollectionCase.objects.filter(status=CollectionCase.Status.OPEN).count()
+        open_cases = collecting.open_case_count()
         self.stdout.write(
             f"  {day:%Y-%m}: {m['registered']} registered, {m['applications']} applications, "
             f"{m['decisions']} reviewed, {m['lines']} lines granted, {m['loans']} loans paid out, "
@@ -260,19 +257,18 @@ class Book:
 def book_summary() -> str:
     """Counts per state: applications, loans, collection cases, orders, messages."""
 
-    def by(queryset, field: str) -> str:
-        rows = queryset.values(field).annotate(n=Count("id")).order_by(field)
-        return ", ".join(f"{row[field]} {row['n']}" for row in rows) or "none"
+    def by(counts: dict[str, int]) -> str:
+        return ", ".join(f"{key} {n}" for key, n in counts.items()) or "none"
 
     return "\n".join(
         (
-            f"  applications: {by(Application.objects, 'state')}",
-            f"  loans: {by(Loan.objects, 'status')}; overdue now: "
-            f"{Loan.objects.filter(status=Loan.Status.ACTIVE, dpd__gt=0).count()}",
-            f"  collection cases: {by(CollectionCase.objects, 'status')}; "
-            f"contacts {ContactAttempt.objects.count()}, promises {PromiseToPay.objects.count()}",
-            f"  payment orders: {by(PaymentOrder.objects, 'kind')}",
-            f"  messages: {by(Message.objects, 'status')}",
+            f"  applications: {by(origination.application_counts_by_state())}",
+            f"  loans: {by(lending.loan_status_counts())}; overdue now: "
+            f"{lending.overdue_active_loan_count()}",
+            f"  collection cases: {by(collecting.case_counts_by_status())}; "
+            f"contacts {collecting.contact_count()}, promises {collecting.promise_count()}",
+            f"  payment orders: {by(order_counts_by_kind())}",
+            f"  messages: {by(message_counts_by_status())}",
         )
     )
 
@@ -281,7 +277,7 @@ def build_book(stdout, *, customers: int = DEMO_CUSTOMERS, days: int = DEMO_DAYS
     """Build the book on a fresh installation; returns whether it did. A second run, or a
     database whose business date has moved on, is left alone."""
     initial = dt.date.fromisoformat(settings.INITIAL_BUSINESS_DATE)
-    if Application.objects.exists() or get_business_date() != initial:
+    if origination.any_application() or get_business_date() != initial:
         stdout.write("Demo book: applications exist or the business date moved on; unchanged")
         return False
     if customers < 1 or days < 1:

@@ -12,17 +12,18 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from microloan.contracts.models import Contract, Kind
+from microloan.contracts.interface import line_agreement_of
 from microloan.contracts.services.queries import loan_contract_of
 from microloan.contracts.services.rendering import ensure_rendered
 from microloan.contracts.services.signing import sign_contract
 from microloan.customers.services import find_by_id_number, register_customer
 from microloan.kernel.actors import Actor
-from microloan.lending.models import CreditLine, Loan
+from microloan.lending import interface as lending
 from microloan.lending.services import drawdowns
+from microloan.origination import interface as origination_queries
 from microloan.origination import services as origination
-from microloan.origination.models import Application, ApplicationState
-from microloan.products.models import ProductVersion
+from microloan.origination.interface import FINAL_REVIEW, INITIAL_REVIEW, QueuedApplication
+from microloan.products.interface import version_terms
 
 from .behaviour import Borrower, assign_borrower
 
@@ -37,7 +38,6 @@ LAST_DAYS, LAST_DAYS_SHARE = 5, 0.07
 TAKE_UP_SHARE = 0.25
 TERMS = (5, 5, 10, 10, 10, 20)
 METHODS = ("equal_instalment",) * 6 + ("equal_principal",) * 2 + ("interest_first", "bullet")
-S = ApplicationState
 ID_VALID_AT_LEAST = dt.timedelta(days=60)
 ID_RENEWED_FOR = dt.timedelta(days=10 * 365)
 
@@ -108,7 +108,7 @@ def _ip(plan: Plan) -> str:
     return f"10.{60 + plan.index // 65536 % 100}.{plan.index // 256 % 256}.{plan.index % 256}"
 
 
-def apply(plan: Plan) -> Application:
+def apply(plan: Plan):
     """The borrower applies for a line, giving the credit-report consent with the application
     if they had not given it at registration."""
     person = plan.person
@@ -132,10 +132,10 @@ def apply(plan: Plan) -> Application:
     )
 
 
-def _final_offer(application: Application) -> tuple[int, str]:
+def _final_offer(application: QueuedApplication) -> tuple[int, str]:
     """What the final reviewer grants: the proposed limit (or the amount asked, within the
     product), at the rate of the applicant's grade."""
-    terms = ProductVersion.objects.get(public_id=application.product_version).terms()
+    terms = version_terms(application.product_version)
     limit = application.proposed_limit or application.requested_amount
     limit = max(min(limit, terms.max_line_limit), terms.min_drawdown)
     rate = terms.grade_rates.get(application.grade) or terms.daily_rate_max
@@ -149,9 +149,9 @@ def review_waiting(
     for tomorrow): initial review passes most, rejects some, returns a few for correction;
     final review approves most. A reviewer given as None is away. Returns the decisions."""
     decided = 0
-    initial_queue = Application.objects.filter(state=S.INITIAL_REVIEW, submitted_on__lt=today)
-    final_queue = Application.objects.filter(state=S.FINAL_REVIEW, submitted_on__lt=today)
-    for application in initial_queue.order_by("id") if initial else ():
+    # Each queue is read as its reviewer starts: what initial review passes today reaches the
+    # final reviewer today.
+    for application in review_queue(INITIAL_REVIEW, today) if initial else ():
         roll = rng.random()
         outcome = "pass" if roll < 0.8 else "reject" if roll < 0.95 else "return"
         origination.claim_application(actor=initial, application_id=application.public_id)
@@ -167,7 +167,7 @@ def review_waiting(
             return_fields={"face_token": "Take the selfie again."} if outcome == "return" else None,
         )
         decided += 1
-    for application in final_queue.order_by("id") if final else ():
+    for application in review_queue(FINAL_REVIEW, today) if final else ():
         origination.claim_application(actor=final, application_id=application.public_id)
         if rng.random() < 0.85:
             limit, rate = _final_offer(application)
@@ -191,12 +191,12 @@ def review_waiting(
     return decided
 
 
-def _view_and_sign(borrower: Actor, contract: Contract, device_id: str) -> None:
+def _view_and_sign(borrower: Actor, contract_id: str, device_id: str) -> None:
     """What the app does: open the PDF (rendered on first view), then sign its SHA-256."""
-    shown = ensure_rendered(actor=borrower, contract_id=contract.public_id)
+    shown = ensure_rendered(actor=borrower, contract_id=contract_id)
     sign_contract(
         actor=borrower,
-        contract_id=contract.public_id,
+        contract_id=contract_id,
         sha256=shown.pdf_sha256,
         device_id=device_id,
         ip_address="10.200.0.1",
@@ -205,16 +205,18 @@ def _view_and_sign(borrower: Actor, contract: Contract, device_id: str) -> None:
 
 
 def sign_line_agreement(plan: Plan, line_id: str) -> None:
-    agreement = Contract.objects.filter(kind=Kind.LINE_AGREEMENT, line_id=line_id).first()
-    if agreement is not None and agreement.status != Contract.Status.SIGNED:
-        _view_and_sign(Actor.borrower(plan.customer_id), agreement, plan.person["device_id"])
+    agreement = line_agreement_of(line_id)
+    if agreement is not None and not agreement.signed:
+        _view_and_sign(
+            Actor.borrower(plan.customer_id), agreement.public_id, plan.person["device_id"]
+        )
 
 
-def draw_and_sign(plan: Plan, line_id: str, amount: int) -> Loan | None:
+def draw_and_sign(plan: Plan, line_id: str, amount: int):
     """Draw ``amount`` (within what the line has left), sign the loan contract; its signature
     orders the disbursement (payments' subscriber), paid out through the simulated bank."""
-    line = CreditLine.objects.get(public_id=line_id)
-    amount = min(amount, line.available // (100 * YUAN) * (100 * YUAN))
+    available = lending.line_available(line_id)
+    amount = min(amount, available // (100 * YUAN) * (100 * YUAN))
     if amount < 500 * YUAN:
         return None
     borrower = Actor.borrower(plan.customer_id)
@@ -226,18 +228,14 @@ def draw_and_sign(plan: Plan, line_id: str, amount: int) -> Loan | None:
         method=plan.method,
     )
     contract = loan_contract_of(loan.public_id)
-    _view_and_sign(borrower, contract, plan.person["device_id"])
+    _view_and_sign(borrower, contract.public_id, plan.person["device_id"])
     return loan
+
+
+def review_queue(state: str, today: dt.date) -> list[QueuedApplication]:
+    return origination_queries.review_queue(state, submitted_before=today)
 
 
 def approved_line(customer_id: str) -> str:
     """The customer's open credit line ("" if none)."""
-    return (
-        CreditLine.objects.filter(
-            customer_id=customer_id,
-            status__in=(CreditLine.Status.ACTIVE, CreditLine.Status.REDUCED),
-        )
-        .values_list("public_id", flat=True)
-        .first()
-        or ""
-    )
+    return lending.open_line_of(customer_id)

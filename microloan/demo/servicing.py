@@ -16,14 +16,20 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
-from microloan.collections.models import CollectionCase, ContactResult, PromiseToPay
-from microloan.collections.services.contacts import debt_of, log_contact, make_promise
+from microloan.collections.interface import (
+    ContactResult,
+    case_debt,
+    has_pending_promise,
+    log_contact,
+    make_promise,
+    open_cases_of,
+)
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation
-from microloan.lending.models import Instalment, Loan
+from microloan.lending.interface import active_loans, instalment_numbers
 from microloan.lending.services import prepayments, quotes, repayments, requests, writeoff
 from microloan.payments.channels import simulator
-from microloan.payments.models import PaymentOrder
+from microloan.payments.interface import waiting_auto_debits
 from microloan.payments.services.orders import create_repayment_order
 from microloan.payments.services.reconcile import reconcile_settlement
 from microloan.payments.services.sweep import process_orders
@@ -44,22 +50,13 @@ def answer_auto_debits(
     ``one_silent`` the bank takes the first successful debit but never calls back, so the
     day's settlement file shows a payment our books do not (a break, until a status query).
     Returns (succeeded, failed, whether one went silent) as instructed."""
-    waiting = list(
-        PaymentOrder.objects.filter(
-            kind=PaymentOrder.Kind.AUTO_DEBIT, status=PaymentOrder.Status.CREATED
-        ).values_list("public_id", "loan_id", "customer_id", "business_date")
-    )
+    waiting = [
+        (debit.order_id, debit.loan_id, debit.customer_id, debit.business_date)
+        for debit in waiting_auto_debits()
+    ]
     if not waiting:
         return 0, 0, False
-    numbers = {
-        (loan_id, due): number
-        for loan_id, due, number in Instalment.objects.filter(
-            loan__public_id__in={row[1] for row in waiting},
-            due_date__in={row[3] for row in waiting},
-        )
-        .exclude(status=Instalment.Status.CANCELLED)
-        .values_list("loan__public_id", "due_date", "number")
-    }
+    numbers = instalment_numbers({row[1] for row in waiting}, {row[3] for row in waiting})
     ok = failed = 0
     silenced = False
     for order_id, loan_id, customer_id, due in waiting:
@@ -87,13 +84,11 @@ def pay_arrears_by_hand(
 ) -> int:
     """Borrowers behind who decide to pay today pay everything overdue. Returns payments."""
     paid = 0
-    behind = Loan.objects.filter(status=Loan.Status.ACTIVE, dpd__gt=0).order_by("id")
-    for loan in behind:
+    for loan in active_loans(dpd_min=1):
         borrower = borrowers.get(loan.customer_id)
         if borrower is None or not pays_by_hand(borrower, days_past_due=loan.dpd, rng=rng):
             continue
-        amount = loan.overdue_principal + loan.overdue_interest + loan.penalty_receivable
-        amount -= loan.unapplied_balance
+        amount = loan.arrears_to_pay
         if amount <= 0:
             continue
         actor = Actor.borrower(loan.customer_id)
@@ -121,8 +116,7 @@ def pay_arrears_by_hand(
 def pay_off_early(borrowers: dict[str, Borrower], *, today: dt.date) -> int:
     """Prepayers settle their loans on the day their profile says. Returns loans paid off."""
     done = 0
-    current = Loan.objects.filter(status=Loan.Status.ACTIVE, dpd=0, start_date__isnull=False)
-    for loan in current.order_by("id"):
+    for loan in active_loans(dpd_max=0, started=True):
         borrower = borrowers.get(loan.customer_id)
         if borrower is None or not prepays_today(
             borrower, days_on_book=(today - loan.start_date).days
@@ -152,10 +146,7 @@ def work_cases(
     Beijing time on the business date; those who will cure promise to pay. Returns (contacts,
     promises)."""
     contacts = promises = 0
-    cases = CollectionCase.objects.filter(
-        status=CollectionCase.Status.OPEN, collector_id=collector.user_pk
-    ).select_related("loan")
-    for case in cases.order_by("id"):
+    for case in open_cases_of(collector.user_pk):
         if rng.random() >= CONTACT_SHARE:
             continue
         borrower = borrowers.get(case.customer_id)
@@ -179,8 +170,8 @@ def work_cases(
         except BusinessRuleViolation:  # a conduct limit refused it (the refusal is recorded)
             continue
         contacts += 1
-        pending = PromiseToPay.objects.filter(case=case, status="pending").exists()
-        debt = debt_of(case.loan)
+        pending = has_pending_promise(case.public_id)
+        debt = case_debt(case.public_id)
         if result == ContactResult.PROMISED and not pending and debt > 0:
             make_promise(
                 actor=collector,
@@ -201,9 +192,7 @@ def write_off_long_delinquent(
     proposals wait in the checker's queue. Returns loans written off."""
     candidates = [
         loan
-        for loan in Loan.objects.filter(
-            status=Loan.Status.ACTIVE, dpd__gte=WRITE_OFF_AFTER_DPD
-        ).order_by("-dpd", "id")
+        for loan in active_loans(dpd_min=WRITE_OFF_AFTER_DPD, longest_first=True)
         if getattr(borrowers.get(loan.customer_id), "profile", None) == Profile.DEFAULTER
     ]
     written = 0

@@ -23,10 +23,10 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from microloan.accounts.interface import role_actor
 from microloan.accounts.roles import ADMIN, COLLECTOR, RISK_ANALYST
 from microloan.customers.demo import demo_people
 from microloan.customers.services import find_by_id_number, register_customer
-from microloan.demo.staff import role_actor
 from microloan.kernel.actors import Actor
 from microloan.kernel.services import get_business_date
 from microloan.products.services import active_version

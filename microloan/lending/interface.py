@@ -6,9 +6,18 @@ model instances.
 
 from __future__ import annotations
 
-__all__: list[str] = []  # each block adds its names
+# --- bounds-b ---
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
-# --- eod ---
+from django.db import connection, transaction
+from django.db.models import Count, F, Min, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from microloan.kernel.actors import Actor
+
 # Set-based reads of the loan book for other apps' end-of-day hooks (lending.eod.queries):
 # one statement per call over an id-range partition, rows as typed tuples.
 from .eod.queries import (
@@ -26,7 +35,270 @@ from .eod.queries import (
     overdue_loans,
     repayments_by_day,
 )
+from .line_facts import (
+    InstalmentHistory,
+    LineColumns,
+    LineScope,
+    TransactionHistory,
+    customers_overdue_by_line,
+    instalment_history,
+    lines_in_scope,
+    transaction_history,
+    worst_active_dpd,
+)
+from .models import CreditLine, Instalment, Loan, LoanTransaction
+from .services.lines import OPEN_STATUSES
+from .services.restructure import propose_restructure
 
+__all__ = [
+    "InstalmentHistory",
+    "LineColumns",
+    "LineScope",
+    "TransactionHistory",
+    "customers_overdue_by_line",
+    "instalment_history",
+    "lines_in_scope",
+    "transaction_history",
+    "worst_active_dpd",
+]
+
+LINE_FROZEN = CreditLine.Status.FROZEN.value
+LOAN_ACTIVE = Loan.Status.ACTIVE.value
+CHUNK = 500  # ids per IN (…): under every database's parameter cap
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# --- credit lines ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineRef:
+    pk: int
+    public_id: str
+    customer_id: str
+    status: str
+
+
+def lock_line(line_id: str) -> LineRef | None:
+    """Line ``line_id``, its row locked until the caller's transaction ends (None if unknown)."""
+    row = (
+        CreditLine.objects.select_for_update()
+        .filter(public_id=str(line_id)[:60])
+        .values_list("pk", "public_id", "customer_id", "status")
+        .first()
+    )
+    return LineRef(*row) if row else None
+
+
+def first_loan_ids(line_pks: Iterable[int]) -> dict[int, int]:
+    """line pk → id of its first (lowest) loan, for the lines that have loans."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(list(line_pks)):
+        found.update(
+            Loan.objects.filter(line_id__in=chunk)
+            .values("line_id")
+            .annotate(first=Min("id"))
+            .values_list("line_id", "first")
+        )
+    return found
+
+
+def open_lines_of_customers(customer_ids: Iterable[str]) -> list[tuple[int, str]]:
+    """(pk, customer id) of the open lines of ``customer_ids`` (indexed look-ups, chunked)."""
+    found: list[tuple[int, str]] = []
+    for chunk in _chunks(sorted(customer_ids)):
+        found += CreditLine.objects.filter(
+            status__in=OPEN_STATUSES, customer_id__in=chunk
+        ).values_list("pk", "customer_id")
+    return found
+
+
+def open_line_of(customer_id: str) -> str:
+    """The customer's open (active or reduced) credit line's public id ("" if none)."""
+    return (
+        CreditLine.objects.filter(
+            customer_id=customer_id,
+            status__in=(CreditLine.Status.ACTIVE, CreditLine.Status.REDUCED),
+        )
+        .values_list("public_id", flat=True)
+        .first()
+        or ""
+    )
+
+
+def line_available(line_id: str) -> int:
+    """What line ``line_id`` has left to draw (fen)."""
+    limit, used = CreditLine.objects.values_list("limit", "used").get(public_id=line_id)
+    return max(limit - used, 0)
+
+
+# --- loans -----------------------------------------------------------------------------------
+
+
+def overdue_past_grace() -> list[tuple[str, int]]:
+    """(customer id, line pk) of every line with an active loan past its grace days."""
+    return list(
+        Loan.objects.filter(status=Loan.Status.ACTIVE, dpd__gt=F("grace_days"))
+        .order_by()
+        .values_list("customer_id", "line_id")
+        .distinct()
+    )
+
+
+def customer_has_overdue_loan(customer_id: str) -> bool:
+    return Loan.objects.filter(customer_id=customer_id, dpd__gt=0).exists()
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveLoan:
+    public_id: str
+    customer_id: str
+    dpd: int
+    start_date: dt.date | None
+    overdue_principal: int
+    overdue_interest: int
+    penalty_receivable: int
+    unapplied_balance: int
+
+    @property
+    def arrears_to_pay(self) -> int:
+        """Everything overdue, less what the loan holds unapplied already."""
+        owed = self.overdue_principal + self.overdue_interest + self.penalty_receivable
+        return owed - self.unapplied_balance
+
+
+_ACTIVE_LOAN = (
+    "public_id",
+    "customer_id",
+    "dpd",
+    "start_date",
+    "overdue_principal",
+    "overdue_interest",
+    "penalty_receivable",
+    "unapplied_balance",
+)
+
+
+def active_loans(
+    *, dpd_min: int = 0, dpd_max: int | None = None, started: bool = False, longest_first=False
+) -> list[ActiveLoan]:
+    """Active loans with ``dpd_min`` ≤ DPD (≤ ``dpd_max``), disbursed ones only if ``started``;
+    by id, or by DPD descending then id with ``longest_first``."""
+    loans = Loan.objects.filter(status=Loan.Status.ACTIVE, dpd__gte=dpd_min)
+    if dpd_max is not None:
+        loans = loans.filter(dpd__lte=dpd_max)
+    if started:
+        loans = loans.filter(start_date__isnull=False)
+    loans = loans.order_by("-dpd", "id") if longest_first else loans.order_by("id")
+    return [ActiveLoan(*row) for row in loans.values_list(*_ACTIVE_LOAN)]
+
+
+def loan_status_counts() -> dict[str, int]:
+    """Loan status → loans, by status."""
+    rows = Loan.objects.values("status").annotate(n=Count("id")).order_by("status")
+    return {row["status"]: row["n"] for row in rows}
+
+
+def overdue_active_loan_count() -> int:
+    return Loan.objects.filter(status=Loan.Status.ACTIVE, dpd__gt=0).count()
+
+
+def instalment_numbers(loan_ids: Iterable[str], due_dates: Iterable[dt.date]) -> dict:
+    """(loan public id, due date) → instalment number, of the instalments not cancelled."""
+    rows = (
+        Instalment.objects.filter(loan__public_id__in=set(loan_ids), due_date__in=set(due_dates))
+        .exclude(status=Instalment.Status.CANCELLED)
+        .values_list("loan__public_id", "due_date", "number")
+    )
+    return {(loan_id, due): number for loan_id, due, number in rows}
+
+
+def repaid_between(loan_ref: str, after_ref: str, until_ref: str, kinds) -> Coalesce:
+    """An expression for a query of another app whose rows name a loan (``loan_ref``, an
+    ``OuterRef`` path to the loan's pk): repayments of ``kinds`` booked after ``after_ref`` up
+    to ``until_ref`` (dates of the outer row), 0 if none."""
+    total = (
+        LoanTransaction.objects.filter(
+            loan=OuterRef(loan_ref),
+            kind__in=kinds,
+            business_date__gt=OuterRef(after_ref),
+            business_date__lte=OuterRef(until_ref),
+        )
+        .order_by()
+        .values("loan")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total), Value(0))
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RestructureProposal:
+    public_id: str
+    status: str
+    loan_id: str
+
+
+def propose_loan_restructure(
+    *,
+    actor: Actor,
+    loan_id: str,
+    term_months: int,
+    method: str,
+    daily_rate: Decimal | str | None = None,
+    reason: str,
+) -> RestructureProposal:
+    """``services.restructure.propose_restructure``: a second person decides."""
+    request = propose_restructure(
+        actor=actor,
+        loan_id=loan_id,
+        term_months=term_months,
+        method=method,
+        daily_rate=daily_rate,
+        reason=reason,
+    )
+    return RestructureProposal(request.public_id, request.status, loan_id)
+
+
+def add_bench_transactions() -> int:
+    """Benchmarks only: a disbursement per loan and a repayment per paid instalment, written
+    straight from the schedule (a synthetic book has loans but no ledger); returns all
+    transactions."""
+    txn, loan, inst = (
+        LoanTransaction._meta.db_table,
+        Loan._meta.db_table,
+        Instalment._meta.db_table,
+    )
+    columns = (
+        "public_id, loan_id, kind, business_date, amount, principal, interest, penalty, fee,"
+        " unapplied, journal_entry_id, actor_id, created_at"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {txn} ({columns}) SELECT 'ltx_d' || l.id, l.id, 'disbursement',"
+            f" l.start_date, l.principal, l.principal, 0, 0, 0, 0, '', 'bench', l.created_at"
+            f" FROM {loan} l"
+        )
+        cursor.execute(
+            f"INSERT INTO {txn} ({columns}) SELECT 'ltx_r' || i.id, i.loan_id, 'repayment',"
+            f" i.paid_on, i.paid_principal + i.paid_interest, i.paid_principal, i.paid_interest,"
+            f" 0, 0, 0, '', 'bench', '2026-01-01 00:00:00' FROM {inst} i"
+            f" WHERE i.paid_on IS NOT NULL"
+        )
+    return LoanTransaction.objects.count()
+
+
+# --- end bounds-b ---
+
+
+# --- eod ---
 __all__ += [
     "REPAYMENT_KINDS",
     "DebitDue",

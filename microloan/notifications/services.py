@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -19,10 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
-from microloan.customers.models import Customer
+from microloan.customers.interface import preferred_languages
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from microloan.kernel.sql import select_values
 from microloan.lending.services.queries import Page, paginate
 
 from . import rendering
@@ -193,23 +192,6 @@ def update_template(*, actor: Actor, code: str, changes: Mapping[str, str]) -> M
 
 
 # --- writing messages ----------------------------------------------------------------------------
-
-
-def preferred_languages(customer_ids: Iterable[str]) -> dict[str, str]:
-    """customer public id → preferred language, for the ids that are customers."""
-    ids = list(set(customer_ids))
-    if len(ids) == 1:  # one event's borrower: prepared SQL
-        return dict(
-            select_values(Customer, ["public_id", "preferred_language"], '"public_id" = %s', ids)
-        )
-    languages: dict[str, str] = {}
-    for start in range(0, len(ids), 900):  # SQLite's host-parameter limit
-        languages.update(
-            Customer.objects.filter(public_id__in=ids[start : start + 900]).values_list(
-                "public_id", "preferred_language"
-            )
-        )
-    return languages
 
 
 def enqueue_message(

@@ -7,11 +7,8 @@ draft or pending version is carried on to approval; otherwise a fresh version is
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
-
-from microloan.accounts.models import StaffUser
-from microloan.accounts.roles import PRODUCT_MANAGER, RISK_ANALYST, ROLE_DEPARTMENTS, sync_roles
-from microloan.kernel.actors import Actor
+from microloan.accounts.interface import role_actor
+from microloan.accounts.roles import PRODUCT_MANAGER, RISK_ANALYST
 
 from .models import Product, ProductVersion
 from .services import approve_version, create_product, create_version, submit_version
@@ -21,27 +18,13 @@ DEMO_NAMES = {"zh": "微粒贷（演示）", "en": "Weilidai (demo)"}
 _CARRY_ON = (ProductVersion.Status.DRAFT, ProductVersion.Status.PENDING_APPROVAL)
 
 
-def _role_user(role: str) -> StaffUser:
-    """The demo login of ``role`` (username = role name); made without a password if missing."""
-    user = StaffUser.objects.filter(username=role).first()
-    if user is None:
-        user = StaffUser(username=role, department=ROLE_DEPARTMENTS[role])
-        user.set_unusable_password()
-        user.save()
-    if not user.groups.filter(name=role).exists():
-        if not Group.objects.filter(name=role).exists():
-            sync_roles()
-        user.groups.add(Group.objects.get(name=role))
-    return StaffUser.objects.get(pk=user.pk)  # fresh, so its permissions are read anew
-
-
 def build_demo(stdout) -> None:
     product = Product.objects.filter(code=DEMO_CODE).first()
     if product and product.versions.filter(status=ProductVersion.Status.ACTIVE).exists():
         stdout.write(f"  product {DEMO_CODE} exists with an active version; unchanged")
         return
-    maker = Actor.from_user(_role_user(PRODUCT_MANAGER))
-    checker = Actor.from_user(_role_user(RISK_ANALYST))
+    maker = role_actor(PRODUCT_MANAGER)
+    checker = role_actor(RISK_ANALYST)
     latest = product.versions.order_by("-version").first() if product else None
     if product is None:
         version = create_product(actor=maker, code=DEMO_CODE, names=DEMO_NAMES)

@@ -7,10 +7,15 @@ import datetime as dt
 import heapq
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils.translation import gettext_lazy as _
 
-from microloan.accounts.models import StaffUser
+from microloan.accounts.interface import (
+    StaffMember,
+    active_member_of_role,
+    staff_in_role,
+    usernames_by_pk,
+)
 from microloan.accounts.roles import COLLECTOR
 from microloan.audit.services import record_audit
 from microloan.kernel.actors import Actor
@@ -29,14 +34,18 @@ UPDATE_CHUNK = 5_000  # ids per UPDATE … WHERE id IN (…): under every databa
 
 def collectors() -> list[tuple[int, bool]]:
     """(pk, senior) of active staff in the collector role who take new cases."""
-    rows = (
-        StaffUser.objects.filter(is_active=True, groups__name=COLLECTOR)
-        .exclude(collector_profile__accepts_cases=False)
-        .values_list("pk", "collector_profile__senior")
-        .distinct()
-        .order_by("pk")
-    )
-    return [(pk, bool(senior)) for pk, senior in rows]
+    profiles = _profiles()
+    return [
+        (member.pk, profiles.get(member.pk, (False, True))[0])
+        for member in staff_in_role(COLLECTOR, active_only=True)
+        if profiles.get(member.pk, (False, True))[1]
+    ]
+
+
+def _profiles() -> dict[int, tuple[bool, bool]]:
+    """staff pk → (senior, accepts cases) for the collectors with a profile (a small table)."""
+    rows = CollectorProfile.objects.values_list("user_id", "senior", "accepts_cases")
+    return {pk: (bool(senior), accepts is not False) for pk, senior, accepts in rows}
 
 
 def _open_case_counts() -> dict[int, int]:
@@ -85,7 +94,7 @@ def assign_cases(*, actor: Actor, business_date: dt.date | None = None) -> int:
             load, collector_pk = heapq.heappop(heap)
             chosen.setdefault(collector_pk, []).append(case_pk)
             heapq.heappush(heap, (load + 1, collector_pk))
-        usernames = dict(StaffUser.objects.filter(pk__in=chosen).values_list("pk", "username"))
+        usernames = usernames_by_pk(chosen)
         for collector_pk, case_pks in chosen.items():
             for start in range(0, len(case_pks), UPDATE_CHUNK):
                 CollectionCase.objects.filter(
@@ -110,7 +119,7 @@ def assign_case(*, actor: Actor, case_id: str, collector: str) -> CollectionCase
         require_open(case)
         user = _collector(collector)
         before = {"collector": case.collector.username if case.collector else ""}
-        case.collector = user
+        case.collector_id = user.pk
         case.assigned_on = get_business_date()
         case.version += 1
         case.save(update_fields=["collector", "assigned_on", "version", "updated_at"])
@@ -127,23 +136,13 @@ def assign_case(*, actor: Actor, case_id: str, collector: str) -> CollectionCase
 
 def open_counts_by_collector() -> dict[str, int]:
     """username → open cases, for the queue page's workload panel."""
-    rows = (
-        StaffUser.objects.filter(groups__name=COLLECTOR)
-        .annotate(
-            open_cases=Count(
-                "collection_cases", filter=Q(collection_cases__status=CollectionCase.Status.OPEN)
-            )
-        )
-        .values_list("username", "open_cases")
-        .order_by("username")
-    )
-    return dict(rows)
+    counts = _open_case_counts()
+    staff = sorted(staff_in_role(COLLECTOR), key=lambda member: member.username)
+    return {member.username: counts.get(member.pk, 0) for member in staff}
 
 
-def _collector(username: str) -> StaffUser:
-    user = StaffUser.objects.filter(
-        username=str(username)[:150], is_active=True, groups__name=COLLECTOR
-    ).first()
+def _collector(username: str) -> StaffMember:
+    user = active_member_of_role(username, COLLECTOR)
     if user is None:
         raise ValidationFailed(fields={"collector": _("Not an active collector.")})
     return user
@@ -154,27 +153,17 @@ def list_collectors(*, actor: Actor) -> list[dict]:
     actor.require_staff()
     actor.require(VIEW_CASE)
     counts = _open_case_counts()
-    rows = (
-        StaffUser.objects.filter(groups__name=COLLECTOR)
-        .values_list(
-            "pk",
-            "username",
-            "is_active",
-            "collector_profile__senior",
-            "collector_profile__accepts_cases",
-        )
-        .distinct()
-        .order_by("username")
-    )
+    profiles = _profiles()
+    staff = sorted(staff_in_role(COLLECTOR), key=lambda member: member.username)
     return [
         {
-            "username": username,
-            "active": active,
-            "senior": bool(senior),
-            "accepts_cases": accepts is not False,
-            "open_cases": counts.get(pk, 0),
+            "username": member.username,
+            "active": member.is_active,
+            "senior": profiles.get(member.pk, (False, True))[0],
+            "accepts_cases": profiles.get(member.pk, (False, True))[1],
+            "open_cases": counts.get(member.pk, 0),
         }
-        for pk, username, active, senior, accepts in rows
+        for member in staff
     ]
 
 
@@ -186,7 +175,9 @@ def update_collector(
     actor.require(CHANGE_CASE)
     with transaction.atomic():
         user = _collector(username)
-        profile, _created = CollectorProfile.objects.select_for_update().get_or_create(user=user)
+        profile, _created = CollectorProfile.objects.select_for_update().get_or_create(
+            user_id=user.pk
+        )
         before = {"senior": profile.senior, "accepts_cases": profile.accepts_cases}
         if senior is not None:
             profile.senior = senior

@@ -9,14 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
-from microloan.customers.models import Customer
-from microloan.customers.services import masked_customer
+from microloan.customers.interface import masked_customer_of
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
 from microloan.kernel.services import get_business_date
-from microloan.lending.models import MakerCheckerRequest
+from microloan.lending.interface import RestructureProposal, propose_loan_restructure
 from microloan.lending.services.queries import Page, paginate
-from microloan.lending.services.restructure import propose_restructure
 
 from ..models import Bucket, CollectionCase, OverdueCause
 from .common import (
@@ -68,7 +66,7 @@ def propose_case_restructure(
     method: str,
     daily_rate: Decimal | str | None = None,
     reason: str,
-) -> MakerCheckerRequest:
+) -> RestructureProposal:
     """The assigned collector proposes a new schedule for the case's loan; lending's
     maker-checker has a second person (``lending.approve_restructure``) decide."""
     actor.require_staff()
@@ -77,7 +75,7 @@ def propose_case_restructure(
         case = get_case(case_id, lock=True)
         require_assigned(actor, case)
         require_open(case)
-        request = propose_restructure(
+        request = propose_loan_restructure(
             actor=actor,
             loan_id=case.loan.public_id,
             term_months=term_months,
@@ -141,11 +139,10 @@ def case_detail(*, actor: Actor, case_id: str) -> dict[str, Any]:
     actor.require_staff()
     actor.require(VIEW_CASE)
     case = get_case(case_id)
-    customer = Customer.objects.filter(public_id=case.customer_id).first()
     today = get_business_date()
     return {
         "case": case,
-        "borrower": masked_customer(customer, on=today) if customer else None,
+        "borrower": masked_customer_of(case.customer_id, on=today),
         "loan": case.loan,
         "history": list(case.history.order_by("business_date", "id")),
         "contacts": list(case.contacts.select_related("collector").order_by("-attempted_at")),

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
 from microloan.customers.crypto import blind_index
-from microloan.customers.models import Customer
+from microloan.customers.interface import phone_index_of
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from microloan.kernel.ids import new_public_id
@@ -117,11 +117,7 @@ def log_contact(
         case = get_case(case_id)
         require_open(case)
         local = local_time(attempted_at, case.borrower_timezone)
-        borrower_index = (
-            Customer.objects.filter(public_id=case.customer_id)
-            .values_list("phone_index", flat=True)
-            .first()
-        )
+        borrower_index = phone_index_of(case.customer_id)
         reasons = conduct_refusals(
             ContactCheck(
                 local=local,

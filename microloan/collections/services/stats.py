@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce, Least
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
 from microloan.kernel.services import get_business_date
-from microloan.lending.models import LoanTransaction
+from microloan.lending.interface import repaid_between
 
 from ..domain import rate
 from ..eod import REPAYMENT_KINDS
@@ -41,19 +41,7 @@ from .common import VIEW_CASE
 
 
 def _repaid(loan_ref: str, after_ref: str, until_ref: str) -> Coalesce:
-    total = (
-        LoanTransaction.objects.filter(
-            loan=OuterRef(loan_ref),
-            kind__in=REPAYMENT_KINDS,
-            business_date__gt=OuterRef(after_ref),
-            business_date__lte=OuterRef(until_ref),
-        )
-        .order_by()
-        .values("loan")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(total), Value(0))
+    return repaid_between(loan_ref, after_ref, until_ref, REPAYMENT_KINDS)
 
 
 def _range(queryset, field: str, date_from, date_to):

@@ -27,32 +27,9 @@ def _emit(figure: str, value, **extra) -> None:
 
 
 def _add_transactions() -> int:
-    from django.db import connection, transaction
+    from microloan.lending.interface import add_bench_transactions
 
-    from microloan.lending.models import Instalment, Loan, LoanTransaction
-
-    txn, loan, inst = (
-        LoanTransaction._meta.db_table,
-        Loan._meta.db_table,
-        Instalment._meta.db_table,
-    )
-    columns = (
-        "public_id, loan_id, kind, business_date, amount, principal, interest, penalty, fee,"
-        " unapplied, journal_entry_id, actor_id, created_at"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {txn} ({columns}) SELECT 'ltx_d' || l.id, l.id, 'disbursement',"
-            f" l.start_date, l.principal, l.principal, 0, 0, 0, 0, '', 'bench', l.created_at"
-            f" FROM {loan} l"
-        )
-        cursor.execute(
-            f"INSERT INTO {txn} ({columns}) SELECT 'ltx_r' || i.id, i.loan_id, 'repayment',"
-            f" i.paid_on, i.paid_principal + i.paid_interest, i.paid_principal, i.paid_interest,"
-            f" 0, 0, 0, '', 'bench', '2026-01-01 00:00:00' FROM {inst} i"
-            f" WHERE i.paid_on IS NOT NULL"
-        )
-    return LoanTransaction.objects.count()
+    return add_bench_transactions()
 
 
 def main(argv: list[str] | None = None) -> int:

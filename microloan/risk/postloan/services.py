@@ -15,14 +15,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
 from microloan.batch.registry import StepContext
 from microloan.batch.sql import date_literal
-from microloan.customers.models import Customer
+from microloan.customers.interface import customers_matching, customers_with_id_expiring_by
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import (
     Conflict,
@@ -32,7 +32,8 @@ from microloan.kernel.errors import (
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.maker_checker import ConfigKind, MakerChecker
 from microloan.kernel.services import get_business_date
-from microloan.lending.models import CreditLine, Loan
+from microloan.lending import interface as lending
+from microloan.lending.interface import LINE_FROZEN, LineScope
 from microloan.lending.services.lines import OPEN_STATUSES
 
 from ..models import (
@@ -50,7 +51,7 @@ from .actions import (  # re-exported: the API and pages decide actions through 
     approve_action,
     reject_action,
 )
-from .features import LineFacts, close_of_business_day, gather_facts, partition_scope, pk_scope
+from .features import LineFacts, close_of_business_day, gather_facts, pk_scope
 from .scoring import BehaviourInputs, behaviour_score, utilisation_bp
 from .signals import (
     id_expiry_state,
@@ -190,7 +191,7 @@ def evaluate(facts: LineFacts, today: dt.date, thresholds) -> tuple[dict, rules.
         rules.DecisionInputs(
             score=scored.score,
             limit=facts.limit,
-            line_frozen=facts.status == CreditLine.Status.FROZEN,
+            line_frozen=facts.status == LINE_FROZEN,
             minimum_payments=minimum,
             rising_utilisation=rising,
             other_line_max_dpd=facts.other_line_max_dpd,
@@ -380,11 +381,12 @@ def run_postloan_checks(ctx: StepContext) -> int:
     cycle = cycle_days()
     slot = monthly_slot(today, cycle)
     if slot is not None:
-        in_partition = partition_scope(ctx.partition.lo, ctx.partition.hi)
-        # id mod cycle, without "%": the scope is formatted into SQL that also takes parameters.
-        share = f"cl.id - (cl.id / {int(cycle)}) * {int(cycle)} = {int(slot)}"
         # The cheap share test first, so the partition's subquery runs on a twentieth.
-        scope = f"{share} AND {in_partition} AND cl.id NOT IN ({already})"
+        scope = LineScope(
+            share=(cycle, slot),
+            partition=(ctx.partition.lo, ctx.partition.hi),
+            exclude_sql=already,
+        )
         facts = gather_facts(scope, today, cooldown_days=cooldown)
         extra = {pk: names for pk, names in triggered.items() if pk in facts}
         written += len(
@@ -399,7 +401,7 @@ def run_postloan_checks(ctx: StepContext) -> int:
     mine = _in_partition(list(triggered), ctx.partition.lo, ctx.partition.hi)
     pks = sorted(mine)
     for start in range(0, len(pks), TRIGGER_CHUNK):
-        scope = f"{pk_scope(pks[start : start + TRIGGER_CHUNK])} AND cl.id NOT IN ({already})"
+        scope = LineScope(pks=tuple(pks[start : start + TRIGGER_CHUNK]), exclude_sql=already)
         facts = gather_facts(scope, today, cooldown_days=cooldown)
         written += len(
             _check_lines(facts, today, policy, lambda pk: triggered[pk], by=ctx.actor.label)
@@ -409,30 +411,30 @@ def run_postloan_checks(ctx: StepContext) -> int:
 
 def _in_partition(pks: list[int], lo: int, hi: int) -> set[int]:
     """The lines among ``pks`` whose first loan id (0 without loans) is in [lo, hi)."""
-    first = dict(
-        Loan.objects.filter(line_id__in=pks)
-        .values("line_id")
-        .annotate(first=Min("id"))
-        .values_list("line_id", "first")
-    )
+    first = lending.first_loan_ids(pks)
     return {pk for pk in pks if lo <= first.get(pk, 0) < hi}
 
 
-def _not_flagged_since_last_check(lines: QuerySet, flag: str) -> QuerySet:
-    """Lines whose latest check did not already flag ``flag`` (or that have no check)."""
-    latest = PostLoanCheck.objects.filter(line_id=OuterRef("pk")).order_by("-id")
-    flagged = lines.annotate(_flagged=Subquery(latest.values(flag)[:1]))
-    return flagged.filter(Q(_flagged=False) | Q(_flagged__isnull=True))
+def _not_flagged_since_last_check(pks: list[int], flag: str) -> list[int]:
+    """Lines among ``pks`` whose latest check did not already flag ``flag`` (or that have no
+    check)."""
+    latest = (
+        PostLoanCheck.objects.filter(line_id__in=pks)
+        .values("line_id")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    flagged = set(
+        PostLoanCheck.objects.filter(id__in=latest, **{flag: True}).values_list(
+            "line_id", flat=True
+        )
+    )
+    return [pk for pk in pks if pk not in flagged]
 
 
 def _lines_of_customers(customer_ids: set[str]) -> list[tuple[int, str]]:
     """(pk, customer id) of the open lines of ``customer_ids`` (indexed look-ups, chunked)."""
-    found, ids = [], sorted(customer_ids)
-    for start in range(0, len(ids), TRIGGER_CHUNK):
-        found += CreditLine.objects.filter(
-            status__in=OPEN_STATUSES, customer_id__in=ids[start : start + TRIGGER_CHUNK]
-        ).values_list("pk", "customer_id")
-    return found
+    return lending.open_lines_of_customers(customer_ids)
 
 
 def _blacklisted_customers(today: dt.date) -> set[str]:
@@ -442,18 +444,13 @@ def _blacklisted_customers(today: dt.date) -> set[str]:
     close = close_of_business_day(today)
     entries = BlacklistEntry.objects.filter(removed_at__isnull=True).exclude(expires_at__lte=close)
     found: set[str] = set()
-    for kind, column in (
-        (BlacklistEntry.Kind.ID, "id_number_index"),
-        (BlacklistEntry.Kind.PHONE, "phone_index"),
-        (BlacklistEntry.Kind.CARD, "bank_card_index"),
-        (BlacklistEntry.Kind.DEVICE, "device_id"),
+    for kind in (
+        BlacklistEntry.Kind.ID,
+        BlacklistEntry.Kind.PHONE,
+        BlacklistEntry.Kind.CARD,
+        BlacklistEntry.Kind.DEVICE,
     ):
-        hashes = entries.filter(kind=kind).values("value_hash")
-        found.update(
-            Customer.objects.filter(**{f"{column}__in": hashes})
-            .order_by()
-            .values_list("public_id", flat=True)
-        )
+        found |= customers_matching(kind, entries.filter(kind=kind).values("value_hash"))
     return found
 
 
@@ -462,12 +459,7 @@ def triggered_lines(today: dt.date, thresholds, *, only: set[int] | None = None)
     starts from the few offending rows (loans past grace, blacklist entries, IDs near expiry),
     reaches the customers' lines by index, and keeps those whose latest check did not flag it."""
     overdue_lines: dict[str, set[int]] = {}
-    for customer_id, line_pk in (
-        Loan.objects.filter(status=Loan.Status.ACTIVE, dpd__gt=F("grace_days"))
-        .order_by()
-        .values_list("customer_id", "line_id")
-        .distinct()
-    ):
+    for customer_id, line_pk in lending.overdue_past_grace():
         overdue_lines.setdefault(customer_id, set()).add(line_pk)
     elsewhere = {
         pk
@@ -476,11 +468,7 @@ def triggered_lines(today: dt.date, thresholds, *, only: set[int] | None = None)
     }
     blacklisted = {pk for pk, _customer in _lines_of_customers(_blacklisted_customers(today))}
     horizon = today + dt.timedelta(days=thresholds["id_expiry_days"])
-    expiring_customers = set(
-        Customer.objects.filter(id_expiry__lte=horizon)
-        .order_by()
-        .values_list("public_id", flat=True)
-    )
+    expiring_customers = customers_with_id_expiring_by(horizon)
     expiring = {pk for pk, _customer in _lines_of_customers(expiring_customers)}
     found: dict[int, list[str]] = {}
     for trigger, pks, flag in (
@@ -490,8 +478,9 @@ def triggered_lines(today: dt.date, thresholds, *, only: set[int] | None = None)
     ):
         candidates = sorted(pks if only is None else pks & only)
         for start in range(0, len(candidates), TRIGGER_CHUNK):
-            lines = CreditLine.objects.filter(pk__in=candidates[start : start + TRIGGER_CHUNK])
-            for pk in _not_flagged_since_last_check(lines, flag).values_list("pk", flat=True):
+            for pk in _not_flagged_since_last_check(
+                candidates[start : start + TRIGGER_CHUNK], flag
+            ):
                 found.setdefault(pk, []).append(str(trigger))
     return found
 
@@ -506,7 +495,7 @@ def check_line(*, actor: Actor, line_id: str) -> PostLoanCheck:
     maker_pk = staff_user_pk(actor, required=False)
     today = get_business_date()
     with transaction.atomic():
-        line = CreditLine.objects.select_for_update().filter(public_id=str(line_id)[:60]).first()
+        line = lending.lock_line(line_id)
         if line is None:
             raise NotFound(_("No such credit line."), code="line_not_found")
         if line.status not in OPEN_STATUSES:

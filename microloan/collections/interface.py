@@ -1,0 +1,72 @@
+"""What other apps (and the demo book) may use of collections: typed queries over the cases,
+contacts and promises (this app's own tables) and the collector's commands."""
+
+from __future__ import annotations
+
+# --- bounds-b ---
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from .models import CollectionCase, ContactAttempt, ContactResult, PromiseToPay
+from .services.contacts import debt_of, log_contact, make_promise
+
+__all__ = [
+    "ContactResult",
+    "OpenCase",
+    "case_counts_by_status",
+    "case_debt",
+    "contact_count",
+    "has_pending_promise",
+    "log_contact",
+    "make_promise",
+    "open_case_count",
+    "open_cases_of",
+    "promise_count",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    public_id: str
+    customer_id: str
+
+
+def open_cases_of(collector_pk: int) -> list[OpenCase]:
+    """The open cases assigned to staff login ``collector_pk``, by id."""
+    rows = (
+        CollectionCase.objects.filter(status=CollectionCase.Status.OPEN, collector_id=collector_pk)
+        .order_by("id")
+        .values_list("public_id", "customer_id")
+    )
+    return [OpenCase(*row) for row in rows]
+
+
+def case_debt(case_id: str) -> int:
+    """What the borrower of case ``case_id`` owes today (``services.contacts.debt_of``)."""
+    return debt_of(CollectionCase.objects.select_related("loan").get(public_id=case_id).loan)
+
+
+def has_pending_promise(case_id: str) -> bool:
+    return PromiseToPay.objects.filter(case__public_id=case_id, status="pending").exists()
+
+
+def open_case_count() -> int:
+    return CollectionCase.objects.filter(status=CollectionCase.Status.OPEN).count()
+
+
+def case_counts_by_status() -> dict[str, int]:
+    """Case status → cases, by status."""
+    rows = CollectionCase.objects.values("status").annotate(n=Count("id")).order_by("status")
+    return {row["status"]: row["n"] for row in rows}
+
+
+def contact_count() -> int:
+    return ContactAttempt.objects.count()
+
+
+def promise_count() -> int:
+    return PromiseToPay.objects.count()
+
+
+# --- end bounds-b ---

@@ -1,0 +1,37 @@
+"""What other apps (and the demo book) may use of payments besides ``payments.services``:
+typed queries over the payment orders (this app's own table)."""
+
+from __future__ import annotations
+
+# --- bounds-b ---
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from .models import PaymentOrder
+
+
+def order_counts_by_kind() -> dict[str, int]:
+    """Order kind → orders, by kind."""
+    rows = PaymentOrder.objects.values("kind").annotate(n=Count("id")).order_by("kind")
+    return {row["kind"]: row["n"] for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingDebit:
+    order_id: str
+    loan_id: str
+    customer_id: str
+    business_date: dt.date
+
+
+def waiting_auto_debits() -> list[WaitingDebit]:
+    """Auto-debit orders made but not yet sent to the bank."""
+    rows = PaymentOrder.objects.filter(
+        kind=PaymentOrder.Kind.AUTO_DEBIT, status=PaymentOrder.Status.CREATED
+    ).values_list("public_id", "loan_id", "customer_id", "business_date")
+    return [WaitingDebit(*row) for row in rows]
+
+
+# --- end bounds-b ---
