@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import microloan
-from microloan.batch.sql import bucket_case, category_case
+from microloan.lending.eod.sql import bucket_case, category_case
 from microloan.collections.domain import conduct_refusals
 from microloan.kernel import regulation as reg
 from microloan.lending.classification import Bucket, Category, bucket, classify
