@@ -53,6 +53,20 @@ def consent_purposes_in_force(customer_id: str) -> set[str]:
 
 
 @dataclass(frozen=True)
+class LegalIdentity:
+    name: str  # plain: a contract names its party; screens mask it
+    id_number: str  # plain resident ID number: mask it before showing or printing
+
+
+def legal_identity(customer_id: str) -> LegalIdentity | None:
+    """The customer's legal name and resident ID number, None if there is no such customer."""
+    customer = select_one(Customer, '"public_id" = %s', [customer_id], fields=("name", "id_number"))
+    if customer is None:
+        return None
+    return LegalIdentity(customer.name, customer.id_number)
+
+
+@dataclass(frozen=True)
 class BankCard:
     number: str  # plain: only to send to the bank or to mask
     index: str  # blind index: compares cards without decrypting
