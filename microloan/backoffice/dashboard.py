@@ -41,17 +41,14 @@ def database_health() -> Health:
 
 def end_of_day_health() -> Health:
     """The latest end-of-day run: completed, still running, or failed."""
-    from microloan.batch.models import EodRun  # read-only look at the batch's run records
+    from microloan.batch.interface import latest_eod_run  # batch sits above the back office
 
     label = _("End of day")
-    run = EodRun.objects.order_by("-business_date").first()
+    run = latest_eod_run()
     if run is None:
         return Health(label, None, _("No run yet."))
-    detail = _("%(date)s: %(status)s") % {
-        "date": run.business_date,
-        "status": run.get_status_display(),
-    }
-    return Health(label, run.status == EodRun.Status.COMPLETED, detail)
+    detail = _("%(date)s: %(status)s") % {"date": run.business_date, "status": run.status_label}
+    return Health(label, run.completed, detail)
 
 
 def count_staff_users() -> int:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 from microloan.kernel.sql import PreparedInsert
 
-RATE_SCALE = 10**8  # daily_rate_e8 = daily rate × RATE_SCALE, exact for rates with ≤ 8 decimals
+from .domain import RATE_SCALE as RATE_SCALE  # re-exported: lending code imports it from here
 
 
 class CreditLine(PreparedInsert, models.Model):

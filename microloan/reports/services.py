@@ -16,13 +16,13 @@ from django.db import connection
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from microloan.batch.models import PortfolioSnapshot
+from microloan.batch.interface import latest_snapshot_date, snapshot_dates, snapshot_lines
 from microloan.batch.sql import date_literal
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
 from microloan.kernel.services import get_business_date
 from microloan.lending.classification import Category
-from microloan.lending.models import LoanTransaction
+from microloan.lending.interface import borrower_payments_by_loan_sql
 
 from . import analytics as an
 from .models import LoanMonthEnd, VintageMonthEnd
@@ -31,13 +31,6 @@ PERM_VIEW = "reports.view_reports"
 MAX_ROLL_MONTHS = 24
 HISTORY_POINTS = 12
 TABLE = LoanMonthEnd._meta.db_table
-LOAN_TXN = LoanTransaction._meta.db_table
-RECOVERY_KINDS = (
-    LoanTransaction.Kind.REPAYMENT,
-    LoanTransaction.Kind.PREPAYMENT,
-    LoanTransaction.Kind.PAYOFF,
-    LoanTransaction.Kind.UNAPPLIED_APPLIED,
-)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ON_BOOK = ", ".join(f"'{bucket}'" for bucket in an.BUCKETS)
@@ -119,24 +112,22 @@ def _snapshot_date(asked: dt.date | None) -> dt.date | None:
     """The snapshot asked for, or the latest one on or before the business date."""
     if asked is not None:
         return asked
-    return PortfolioSnapshot.objects.filter(business_date__lte=get_business_date()).aggregate(
-        latest=Max("business_date")
-    )["latest"]
+    return latest_snapshot_date(get_business_date())
 
 
 def _snapshot_rows(day: dt.date | None) -> list[an.SnapshotRow]:
     if day is None:
         return []
     return [
-        an.SnapshotRow(*row)
-        for row in PortfolioSnapshot.objects.filter(business_date=day).values_list(
-            "product_code",
-            "category",
-            "dpd_bucket",
-            "loan_count",
-            "principal_outstanding",
-            "overdue_principal",
+        an.SnapshotRow(
+            line.product_code,
+            line.category,
+            line.dpd_bucket,
+            line.loan_count,
+            line.principal_outstanding,
+            line.overdue_principal,
         )
+        for line in snapshot_lines(day)
     ]
 
 
@@ -161,12 +152,7 @@ def portfolio(*, actor: Actor, date: str | None = None) -> PortfolioReport:
 def bucket_history(*, actor: Actor, points: int = HISTORY_POINTS) -> list[PortfolioReport]:
     """DPD buckets at the last ``points`` month ends with a snapshot, and the latest day."""
     actor.require(PERM_VIEW)
-    dates = sorted(
-        PortfolioSnapshot.objects.filter(business_date__lte=get_business_date())
-        .order_by("business_date")  # not the model's ordering: it would defeat distinct()
-        .values_list("business_date", flat=True)
-        .distinct()
-    )
+    dates = sorted(snapshot_dates(get_business_date()))
     chosen = [d for d in dates if an.is_month_end(d)][-points:]
     if dates and dates[-1] not in chosen:
         chosen = [*chosen[-(points - 1) :], dates[-1]] if points > 1 else [dates[-1]]
@@ -284,21 +270,14 @@ def recovery_totals(month: dt.date) -> list[an.BucketRecovery]:
     """analytics.recovery_totals for ``month`` (first day), as one GROUP BY: loans owing an
     overdue amount at the close of the month before, and what was applied to them in it."""
     start = date_literal(an.month_end(an.add_months(month, -1)))
-    kinds = ", ".join(f"'{kind}'" for kind in RECOVERY_KINDS)
     paid = "COALESCE(p.paid, 0)"
+    owing = f"SELECT loan_id FROM {TABLE} WHERE month_end = {start} AND overdue_amount > 0"
+    payments = borrower_payments_by_loan_sql(month, an.month_end(month), owing)
     rows = _rows(
         f"""
         SELECT s.bucket, COUNT(*), SUM(s.overdue_amount), SUM({paid}),
                SUM(CASE WHEN {paid} < s.overdue_amount THEN {paid} ELSE s.overdue_amount END)
-        FROM {TABLE} s LEFT JOIN (
-            SELECT loan_id, SUM(principal + interest + penalty + fee) AS paid FROM {LOAN_TXN}
-            WHERE kind IN ({kinds})
-              AND business_date >= {date_literal(month)}
-              AND business_date <= {date_literal(an.month_end(month))}
-              AND loan_id IN (SELECT loan_id FROM {TABLE}
-                              WHERE month_end = {start} AND overdue_amount > 0)
-            GROUP BY loan_id
-        ) p ON p.loan_id = s.loan_id
+        FROM {TABLE} s LEFT JOIN ({payments}) p ON p.loan_id = s.loan_id
         WHERE s.month_end = {start} AND s.overdue_amount > 0 AND s.bucket IN ({_ON_BOOK})
         GROUP BY s.bucket
         """

@@ -11,23 +11,17 @@ offer made at drawdown.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from microloan.audit.services import record_audit
-from microloan.customers.models import Customer
-from microloan.customers.services import active_consents, consents_in_force, get_customer
+from microloan.customers.interface import LanguageAndConsents, language_and_consents
 from microloan.kernel.actors import Actor
-from microloan.kernel.errors import NotFound
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.services import get_business_date
-from microloan.kernel.sql import select_one, select_values
-from microloan.lending.models import RATE_SCALE, CreditLine, Instalment
-from microloan.lending.services.common import line_not_found, penalty_rate_e8
-from microloan.lending.services.product_terms import attach_product_version
-from microloan.lending.services.queries import line_apr, loan_apr, loan_detail
+from microloan.lending.interface import line_terms, loan_schedule_rows, loan_terms
+from microloan.products.domain import ProductTerms
 
 from ..models import CONTRACT_ID_PREFIX, Contract, Kind, Language
 from .common import SYSTEM, lender_name, offer_ttl
@@ -35,30 +29,28 @@ from .templates import active_template
 
 
 def _customer_facts(customer_id: str) -> tuple[str, list[dict]]:
-    """The customer's contract language and consents in force; defaults if the customer is not
-    registered here (some tests draw on made-up customer ids)."""
-    try:
-        customer = get_customer(actor=SYSTEM, customer_id=customer_id)
-    except NotFound:
+    """The customer's contract language and consents in force, in two narrow queries (the
+    language; the consents' three columns) instead of loading and decrypting the whole
+    customer; defaults if the customer is not registered here (some tests draw on made-up
+    customer ids)."""
+    found: LanguageAndConsents | None = language_and_consents(customer_id)
+    if found is None:
         return Language.ZH_HANS, []
-    language = customer.preferred_language
-    if language not in Language.values:
-        language = Language.ZH_HANS
+    language = found.language if found.language in Language.values else Language.ZH_HANS
     consents = [
         {
             "purpose": consent.purpose,
             "text_version": consent.text_version,
             "granted_at": timezone.localtime(consent.granted_at).strftime("%Y-%m-%d %H:%M"),
         }
-        for consent in active_consents(customer).order_by("purpose")
+        for consent in found.consents
     ]
     return language, consents
 
 
-def _product_terms(version) -> dict:
-    terms = version.terms()
+def _product_terms(product_code: str, terms: ProductTerms) -> dict:
     return {
-        "product_code": version.product.code,
+        "product_code": product_code,
         "day_count": terms.day_count,
         "penalty_multiplier": str(terms.penalty_multiplier),
         "grace_days": terms.grace_days,
@@ -121,27 +113,6 @@ def _existing(kind: str, line_id: str, loan_id: str) -> Contract | None:
     return Contract.objects.filter(kind=kind, line_id=line_id).first()
 
 
-def _line_facts(customer_id: str) -> tuple[str, list[dict]]:
-    """``_customer_facts`` for a line agreement in two narrow queries (the language; the
-    consents' three columns) instead of loading and decrypting the whole customer."""
-    found = select_values(Customer, ["id", "preferred_language"], '"public_id" = %s', [customer_id])
-    if not found:
-        return Language.ZH_HANS, []
-    customer_pk, language = found[0]
-    if language not in Language.values:
-        language = Language.ZH_HANS
-    rows = consents_in_force(customer_pk)
-    consents = [
-        {
-            "purpose": purpose,
-            "text_version": text_version,
-            "granted_at": timezone.localtime(granted_at).strftime("%Y-%m-%d %H:%M"),
-        }
-        for purpose, text_version, granted_at in rows
-    ]
-    return language, consents
-
-
 def ensure_line_agreement(*, actor: Actor, line_id: str) -> Contract:
     """The line's agreement, created from the line's current terms if it has none."""
     existing = _existing(Kind.LINE_AGREEMENT, line_id, "")
@@ -155,36 +126,30 @@ def create_line_agreement(*, actor: Actor, line_id: str) -> Contract:
     without looking for an existing one first. Still idempotent: the one-agreement-per-line
     constraint refuses a second and ``_create`` then returns the one already there (a
     replayed event); ``ensure_line_agreement`` is the general entry point."""
-    # Prepared SQL and the cached product version: every approval runs this.
-    line = select_one(CreditLine, '"public_id" = %s', [str(line_id)[:60]])
-    if line is None:
-        raise line_not_found(line_id)
-    attach_product_version(line)
-    language, consents = _line_facts(line.customer_id)
-    product = line.product_version.terms()
+    line = line_terms(line_id)
+    language, consents = _customer_facts(line.customer_id)
+    product = line.product_terms
     terms = {
         "kind": Kind.LINE_AGREEMENT,
-        "line_id": line.public_id,
+        "line_id": line.line_id,
         "limit": line.limit,
         "daily_rate": str(line.daily_rate),
-        "apr": str(line_apr(line)),
+        "apr": str(line.apr),
         "opened_on": line.opened_on.isoformat(),
         "expires_on": line.expires_on.isoformat(),
         "allowed_terms": list(product.allowed_terms),
         "allowed_methods": list(product.allowed_methods),
         "grade": line.grade,
         "consents": consents,
-        **_product_terms(line.product_version),
+        **_product_terms(line.product_code, product),
         # The rate a drawdown on this line will charge (lending's own formula).
-        "penalty_daily_rate": str(
-            Decimal(penalty_rate_e8(line.daily_rate, product.penalty_multiplier)) / RATE_SCALE
-        ),
+        "penalty_daily_rate": str(line.penalty_daily_rate),
     }
     return _create(
         actor=actor,
         kind=Kind.LINE_AGREEMENT,
         customer_id=line.customer_id,
-        line_id=line.public_id,
+        line_id=line.line_id,
         loan_id="",
         terms=terms,
         business_date=get_business_date(),
@@ -198,42 +163,38 @@ def create_loan_contract(
 ) -> Contract:
     """The loan contract of a drawn loan (its existing one if made already), with the
     schedule stored at drawdown and the loan's APR (IRR method)."""
-    loan = loan_detail(actor=SYSTEM, loan_id=loan_id)
-    existing = _existing(Kind.LOAN, loan.line.public_id, loan.public_id)
+    loan = loan_terms(actor=SYSTEM, loan_id=loan_id)
+    existing = _existing(Kind.LOAN, loan.line_id, loan.loan_id)
     if existing is not None:
         return existing
-    ensure_line_agreement(actor=actor, line_id=loan.line.public_id)
-    rows = list(
-        loan.instalments.exclude(status=Instalment.Status.CANCELLED)
-        .order_by("number")
-        .values("number", "start_date", "due_date", "principal", "interest", "balance_after")
-    )
+    ensure_line_agreement(actor=actor, line_id=loan.line_id)
+    rows = loan_schedule_rows(loan.loan_id)
     schedule = [
         {
-            "number": row["number"],
-            "due_date": row["due_date"].isoformat(),
-            "principal": row["principal"],
-            "interest": row["interest"],
-            "balance_after": row["balance_after"],
+            "number": row.number,
+            "due_date": row.due_date.isoformat(),
+            "principal": row.principal,
+            "interest": row.interest,
+            "balance_after": row.balance_after,
         }
         for row in rows
     ]
     language, consents = _customer_facts(loan.customer_id)
     terms = {
         "kind": Kind.LOAN,
-        "line_id": loan.line.public_id,
-        "loan_id": loan.public_id,
+        "line_id": loan.line_id,
+        "loan_id": loan.loan_id,
         "amount": loan.principal,
         "daily_rate": str(loan.daily_rate),
-        "apr": str(loan_apr(loan)),
+        "apr": str(loan.apr),
         "term_months": loan.term_months,
         "method": loan.method,
-        "start_date": rows[0]["start_date"].isoformat() if rows else "",
+        "start_date": rows[0].start_date.isoformat() if rows else "",
         "schedule": schedule,
         "consents": consents,
-        **_product_terms(loan.product_version),
+        **_product_terms(loan.product_code, loan.product_terms),
         # What end of day charges this loan, from the loan row itself, not the product.
-        "penalty_daily_rate": str(Decimal(loan.penalty_rate_e8) / RATE_SCALE),
+        "penalty_daily_rate": str(loan.penalty_daily_rate),
         "day_count": loan.day_count,
         "grace_days": loan.grace_days,
     }
@@ -243,8 +204,8 @@ def create_loan_contract(
         actor=actor,
         kind=Kind.LOAN,
         customer_id=loan.customer_id,
-        line_id=loan.line.public_id,
-        loan_id=loan.public_id,
+        line_id=loan.line_id,
+        loan_id=loan.loan_id,
         terms=terms,
         business_date=on,
         language=language,

@@ -8,14 +8,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from microloan.customers.services import get_customer
+from microloan.customers.interface import legal_identity
 from microloan.kernel.actors import Actor
-from microloan.kernel.errors import NotFound, PermissionDenied, ValidationFailed
+from microloan.kernel.errors import PermissionDenied, ValidationFailed
 from microloan.kernel.masking import mask_value
 from microloan.lending.services.queries import Page, paginate
 
 from ..models import Contract, Kind
-from .common import SYSTEM, VIEW_CONTRACT, State, visible_contract
+from .common import VIEW_CONTRACT, State, visible_contract
 
 
 def _by_state(contracts: QuerySet[Contract], state: str) -> QuerySet[Contract]:
@@ -80,9 +80,8 @@ def contract_detail(*, actor: Actor, contract_id: str) -> Contract:
 
 def masked_borrower(contract: Contract) -> dict[str, str]:
     """The borrower as screens show them: name and ID number masked (the PDF names them)."""
-    try:
-        customer = get_customer(actor=SYSTEM, customer_id=contract.customer_id)
-    except NotFound:
+    customer = legal_identity(contract.customer_id)
+    if customer is None:
         return {"name": "", "id_number": ""}
     return {
         "name": mask_value("name", customer.name),

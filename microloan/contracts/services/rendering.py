@@ -14,14 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
-from microloan.customers.services import get_customer
+from microloan.customers.interface import legal_identity
 from microloan.kernel.actors import Actor
-from microloan.kernel.errors import BusinessRuleViolation, NotFound
+from microloan.kernel.errors import BusinessRuleViolation
 
 from ..documents import Party, build_document, to_pdf
 from ..models import Contract
 from ..storage import read_pdf, sha256_hex, write_pdf
-from .common import SYSTEM, visible_contract
+from .common import visible_contract
 
 VISIBLE_ID_DIGITS = 4
 
@@ -45,14 +45,13 @@ def borrower_party(contract: Contract) -> Party:
     necessary). The full number stays in the encrypted customer record the customer number
     points to. Screens and the API show the name masked.
     """
-    try:
-        customer = get_customer(actor=SYSTEM, customer_id=contract.customer_id)
-    except NotFound as missing:
+    customer = legal_identity(contract.customer_id)
+    if customer is None:
         raise BusinessRuleViolation(
             _("The contract's customer is not registered; it cannot be rendered."),
             code="customer_missing",
             fields={"customer_id": contract.customer_id},
-        ) from missing
+        )
     return Party(
         lender_name=contract.terms.get("lender_name", ""),
         borrower_name=customer.name,

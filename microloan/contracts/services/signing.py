@@ -27,7 +27,7 @@ from microloan.kernel.errors import (
     ValidationFailed,
 )
 from microloan.kernel.services import get_business_date
-from microloan.lending.models import CreditLine, Loan
+from microloan.lending.interface import LoanStatus, line_state, loan_status
 
 from ..events import ContractSigned
 from ..models import Contract, Kind
@@ -95,30 +95,24 @@ def _refuse_line_and_loan(contract: Contract) -> None:
                 code="line_agreement_unsigned",
                 fields={"line_id": contract.line_id},
             )
-        status = Loan.objects.filter(public_id=contract.loan_id).values_list("status", flat=True)
-        if status.first() != Loan.Status.PENDING_DISBURSEMENT:
+        if loan_status(contract.loan_id) != LoanStatus.PENDING_DISBURSEMENT:
             raise Conflict(
                 _("The loan is no longer waiting for this contract."),
                 code="loan_not_pending",
                 fields={"loan_id": contract.loan_id},
             )
-    line_status, expires_on = (
-        CreditLine.objects.filter(public_id=contract.line_id)
-        .values_list("status", "expires_on")
-        .first()
-    ) or (None, None)
-    if line_status == CreditLine.Status.FROZEN:
+    line = line_state(contract.line_id)
+    if line is not None and line.frozen:
         raise Conflict(
             _("The credit line is frozen."),
             code="line_frozen",
             fields={"line_id": contract.line_id},
         )
-    still_open = line_status in (CreditLine.Status.ACTIVE, CreditLine.Status.REDUCED)
-    if not still_open or expires_on < get_business_date():
+    if line is None or not line.open_on(get_business_date()):
         raise Conflict(
             _("The credit line is no longer open."),
             code="line_not_open",
-            fields={"line_id": contract.line_id, "status": line_status or ""},
+            fields={"line_id": contract.line_id, "status": line.status if line else ""},
         )
 
 

@@ -28,21 +28,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from microloan.customers.models import Customer
+from microloan.customers.interface import Applicant, applicant
 from microloan.customers.services import grant_consent
 from microloan.customers.validation import Problem
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.services import get_business_date
-from microloan.kernel.sql import insert_many, select_one, select_values
-from microloan.lending.services.lines import open_credit_line
+from microloan.kernel.sql import insert_many, select_values
+from microloan.lending.interface import open_credit_line
+from microloan.products.interface import version_terms
 from microloan.risk.decision import AUTO_APPROVE, AUTO_REJECT
-from microloan.risk.models import ApplicationEvent
+from microloan.risk.interface import device_application_counts
 from microloan.risk.services import RiskAssessment, active_ruleset, assess_application
 from microloan.risk.services.blacklist import blacklisted_kinds
 from microloan.risk.services.identity import ask_identity_provider
@@ -79,14 +80,14 @@ VELOCITY_WINDOWS = {
 }
 
 
-def _customer(actor: Actor, customer_id: str) -> Customer:
+def _customer(actor: Actor, customer_id: str) -> Applicant:
     """The applicant: a borrower applies for themself; staff on a customer's behalf."""
     if actor.kind == "borrower":
         customer_id = actor.id
     else:
         actor.require_staff()
         actor.require(PERM_APPLY_ON_BEHALF)
-    customer = select_one(Customer, '"public_id" = %s', [str(customer_id or "")[:60]])
+    customer = applicant(str(customer_id or "")[:60])
     if customer is None:
         raise NotFound(
             _("No such customer."),
@@ -121,28 +122,9 @@ def _refuse_device_at_velocity_limit(device_id: str, now: dt.datetime) -> None:
     rule = active_ruleset().thresholds["fraud_rules"].get("velocity_device") or {}
     if not rule.get("enabled"):
         return
-    # Plain SQL (every application runs it): one count per window over the device's
-    # ``(device_id, at)`` index range, in one statement.
-    ops = connection.ops
-    quote = ops.quote_name
-    at = quote("at")
     windows = list(VELOCITY_WINDOWS.items())
-    sums = ", ".join(f"SUM(CASE WHEN {at} > %s THEN 1 ELSE 0 END)" for _window in windows)
-    sql = (
-        f"SELECT {sums} FROM {quote(ApplicationEvent._meta.db_table)}"
-        f" WHERE {quote('device_id')} = %s AND {at} > %s AND {at} <= %s"
-    )
-    params = [ops.adapt_datetimefield_value(now - length) for _window, length in windows]
-    params += [
-        device_id,
-        ops.adapt_datetimefield_value(now - max(length for _window, length in windows)),
-        ops.adapt_datetimefield_value(now),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        counts = cursor.fetchone() or ()
-    for (window, _length), seen in zip(windows, counts, strict=False):
-        seen = int(seen or 0)
+    counts = device_application_counts(device_id, [length for _window, length in windows], now)
+    for (window, _length), seen in zip(windows, counts, strict=True):
         if seen >= rule[f"max_{window}"]:
             raise ApplicationInvalid(
                 {
@@ -155,7 +137,7 @@ def _refuse_device_at_velocity_limit(device_id: str, now: dt.datetime) -> None:
 
 
 def _features(
-    customer: Customer, clean: CleanApplication, today: dt.date, credit: tuple[int, int, int]
+    customer: Applicant, clean: CleanApplication, today: dt.date, credit: tuple[int, int, int]
 ) -> dict[str, Any]:
     """The scorecard's characteristics (absent = missing). Utilisation of a customer with no
     line is 0 (no debt with us); device tenure is known only for the device the customer
@@ -169,7 +151,7 @@ def _features(
         "channel": clean.channel,
         "credit_utilisation": round(used / limits, 4) if limits else 0.0,
         # No line ever: no loan ever, so no query.
-        "prior_delinquencies": delinquent_loans(customer.public_id) if lines_ever else 0,
+        "prior_delinquencies": delinquent_loans(customer.customer_id) if lines_ever else 0,
     }
     if clean.declared["years_employed"] is not None:
         features["years_employed"] = clean.declared["years_employed"]
@@ -197,7 +179,7 @@ class _Checked:
 def _run_checks(
     *,
     actor: Actor,
-    customer: Customer,
+    customer: Applicant,
     data: Any,
     subject: str,
     ip: str,
@@ -230,13 +212,13 @@ def _run_checks(
         Application,
         ["id"],
         f'"customer_id" = %s AND "state" IN ({", ".join(["%s"] * len(OPEN_STATES))})',
-        [customer.public_id, *map(str, OPEN_STATES)],
+        [customer.customer_id, *map(str, OPEN_STATES)],
         limit=2,
     )
     if any(resubmitting is None or pk != resubmitting.pk for (pk,) in others):
-        raise _open_application_conflict(customer.public_id)
+        raise _open_application_conflict(customer.customer_id)
     _refuse_device_at_velocity_limit(clean.device_id, now)
-    credit = open_credit(customer.public_id)
+    credit = open_credit(customer.customer_id)
     keys = {
         "id": customer.id_number_index,
         "phone": customer.phone_index,
@@ -271,7 +253,7 @@ def _run_checks(
         device_id=clean.device_id,
         ip=ip,
         face_token=clean.face_token,
-        customer_ref=customer.public_id,
+        customer_ref=customer.customer_id,
         at=now,
     )
     return _Checked(clean, admission, policy.version, thresholds, risk_request)
@@ -279,8 +261,8 @@ def _run_checks(
 
 def _fill(application: Application, checked: _Checked, *, ip: str) -> None:
     clean, assessment = checked.clean, checked.assessment
-    application.product_code = clean.product_version.product.code
-    application.product_version = clean.product_version.public_id
+    application.product_code = clean.product.code
+    application.product_version = clean.product.version_id
     application.requested_amount = clean.requested_amount
     application.purpose = clean.purpose
     application.applicant = dict(clean.declared)
@@ -329,9 +311,7 @@ def grant_line(
     ``terms`` (the product version's) and ``opened_on`` (the business date) when the caller
     has them already."""
     if terms is None:
-        from microloan.products.models import ProductVersion
-
-        terms = ProductVersion.objects.get(public_id=application.product_version).terms()
+        terms = version_terms(application.product_version)
     grade = application.grade if application.grade in terms.grade_rates else ""
     line = open_credit_line(
         actor=LINE_OPENING_ACTOR,
@@ -438,7 +418,7 @@ def apply_for_credit(
     )
     application = Application(
         public_id=public_id,
-        customer_id=customer.public_id,
+        customer_id=customer.customer_id,
         state="",
         submitted_at=now,
         submitted_on=today,

@@ -12,9 +12,7 @@ from microloan.audit.services import record_audit
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from microloan.kernel.sql import select_values
-from microloan.lending.models import CreditLine, Loan
-from microloan.lending.services.lines import OPEN_STATUSES
+from microloan.lending.interface import customer_credit, delinquent_loan_count
 
 from ..events import ApplicationDecided
 from ..models import (
@@ -147,23 +145,14 @@ def publish_decided(application: Application) -> None:
 def open_credit(customer_id: str) -> tuple[int, int, int]:
     """(limits, used) of the customer's open credit lines in fen, and how many lines they
     ever had (any status), in one query."""
-    # The customer's few lines as plain rows (prepared SQL), totalled here.
-    rows = select_values(
-        CreditLine, ["limit", "used", "status"], '"customer_id" = %s', [customer_id]
-    )
-    limits = used = ever = 0
-    for line_limit, line_used, status in rows:
-        ever += 1
-        if status in OPEN_STATUSES:
-            limits += line_limit
-            used += line_used
-    return limits, used, ever
+    credit = customer_credit(customer_id)
+    return credit.limits, credit.used, credit.lines_ever
 
 
 def delinquent_loans(customer_id: str) -> int:
     """The customer's loans past due now (the scorecard's ``prior_delinquencies``; lending
     keeps no per-loan history of past delinquency yet, so a cured loan does not count)."""
-    return Loan.objects.filter(customer_id=customer_id, dpd__gt=0).count()
+    return delinquent_loan_count(customer_id)
 
 
 def staff_only(actor: Actor) -> None:

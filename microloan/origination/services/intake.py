@@ -14,11 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from microloan.customers.models import Customer
-from microloan.customers.services import consents_in_force
+from microloan.customers.interface import Applicant, consent_purposes_in_force
 from microloan.customers.validation import (
     EDUCATION_CHOICES,
     MARITAL_STATUS_CHOICES,
@@ -41,7 +39,7 @@ from microloan.customers.validation import (
 from microloan.kernel.errors import ValidationFailed
 from microloan.kernel.money import to_yuan_str
 from microloan.products.domain import ProductTerms
-from microloan.products.models import Product, ProductVersion
+from microloan.products.interface import OfferedProduct, offered_product
 
 from ..models import LoanPurpose
 
@@ -74,7 +72,7 @@ class ApplicationInvalid(ValidationFailed):
 
 @dataclass(frozen=True)
 class CleanApplication:
-    product_version: ProductVersion
+    product: OfferedProduct
     terms: ProductTerms
     requested_amount: int
     purpose: str
@@ -111,52 +109,14 @@ def _mismatch() -> FieldInvalid:
     )
 
 
-# Active product versions already loaded by this process: (code, version public id, version's
-# updated_at as stored) -> (row with its product, parsed terms).
-_ACTIVE_VERSIONS: dict[tuple, tuple[ProductVersion, ProductTerms]] = {}
-_ACTIVE_VERSIONS_MAX = 32
-
-
-def _active_version_marker(code: str) -> tuple | None:
-    """(code, public id, updated_at) of the product's active version in one small plain-SQL
-    query. Asked on every application (a newly approved version is seen at once, no TTL); the
-    row's ``updated_at`` (``auto_now``) is in the key, so a version saved again is reloaded."""
-    quote = connection.ops.quote_name
-    versions = quote(ProductVersion._meta.db_table)
-    products = quote(Product._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT v.{quote('public_id')}, v.{quote('updated_at')} FROM {versions} v"
-            f" JOIN {products} p ON p.{quote('id')} = v.{quote('product_id')}"
-            f" WHERE p.{quote('code')} = %s AND v.{quote('status')} = %s",
-            [code, ProductVersion.Status.ACTIVE.value],
-        )
-        rows = cursor.fetchall()
-    return (code, rows[0][0], str(rows[0][1])) if len(rows) == 1 else None
-
-
-def _product(code: Any) -> tuple[ProductVersion, ProductTerms]:
-    """The active version of product ``code`` and its terms (kept per process: treat both as
-    read-only)."""
+def _product(code: Any) -> tuple[OfferedProduct, ProductTerms]:
+    """The product ``code`` on offer (its active version) and its terms."""
     if not isinstance(code, str) or not code.strip():
         raise FieldInvalid("required", _("This field is required."))
-    code = code.strip()[:16]
-    marker = _active_version_marker(code)
-    if marker is not None and marker in _ACTIVE_VERSIONS:
-        return _ACTIVE_VERSIONS[marker]
-    version = (
-        ProductVersion.objects.select_related("product")
-        .filter(product__code=code, status=ProductVersion.Status.ACTIVE)
-        .first()
-    )
-    if version is None:
+    product = offered_product(code.strip()[:16])
+    if product is None:
         raise FieldInvalid("product_not_available", _("No product with this code is on offer."))
-    found = (version, version.terms())
-    if marker is not None and marker[1] == version.public_id:
-        if len(_ACTIVE_VERSIONS) >= _ACTIVE_VERSIONS_MAX:
-            _ACTIVE_VERSIONS.clear()
-        _ACTIVE_VERSIONS[marker] = found
-    return found
+    return product, product.terms
 
 
 def _amount(value: Any, terms: ProductTerms | None) -> int:
@@ -182,7 +142,7 @@ def _same_customer_value(given: str, registered: str, normalise) -> str:
 def validate_application(
     data: Mapping[str, Any],
     *,
-    customer: Customer,
+    customer: Applicant,
     today: dt.date,
     input_problems: Mapping[str, Problem] | None = None,
 ) -> CleanApplication:
@@ -194,7 +154,7 @@ def validate_application(
     problems: dict[str, Problem] = {}
     for name in sorted(set(data) - FIELDS):
         problems[name] = Problem("unknown_field", _("Unknown field."))
-    version, terms = _check(
+    product, terms = _check(
         problems, "product_code", lambda: _product(data.get("product_code"))
     ) or (None, None)
     amount = _check(
@@ -259,7 +219,7 @@ def validate_application(
     if problems:
         raise ApplicationInvalid(problems)
     return CleanApplication(
-        product_version=version,
+        product=product,
         terms=terms,
         requested_amount=amount,
         purpose=purpose,
@@ -277,7 +237,7 @@ def validate_application(
 
 
 def _declared(
-    data: Mapping[str, Any], customer: Customer, problems: dict[str, Problem]
+    data: Mapping[str, Any], customer: Applicant, problems: dict[str, Problem]
 ) -> dict[str, Any]:
     """Current finances: given in the application, else as registered."""
 
@@ -317,11 +277,11 @@ def _declared(
     }
 
 
-def missing_consents(customer: Customer, *, given: list[tuple[str, str]]) -> list[str]:
+def missing_consents(customer: Applicant, *, given: list[tuple[str, str]]) -> list[str]:
     """Required purposes neither in force for the customer nor given with the application."""
     have = {purpose for purpose, _version in given}
     wanted = [purpose for purpose in REQUIRED_CONSENTS if purpose not in have]
     if not wanted:
         return []
-    in_force = {purpose for purpose, _version, _at in consents_in_force(customer.pk)}
+    in_force = consent_purposes_in_force(customer.customer_id)
     return [purpose for purpose in wanted if purpose not in in_force]

@@ -8,8 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from microloan.customers.models import Customer
-from microloan.customers.services import masked_customer
+from microloan.customers.interface import masked_applicant
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import PermissionDenied, ValidationFailed
 from microloan.kernel.money import to_yuan_str
@@ -112,12 +111,11 @@ def application_detail(*, actor: Actor, application_id: str) -> dict[str, Any]:
         raise PermissionDenied()
     require_viewer(actor)
     application = get_application(actor, application_id)
-    customer = Customer.objects.filter(public_id=application.customer_id).first()
     return {
         **summary_of(application),
         "attempt": application.attempt,
         "product_version": application.product_version,
-        "applicant": masked_customer(customer, on=get_business_date()) if customer else None,
+        "applicant": masked_applicant(application.customer_id, on=get_business_date()),
         "declared": application.applicant,
         "admission": application.admission,
         "checks": application.checks,

@@ -31,7 +31,7 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from microloan.kernel.money import to_yuan_str
 from microloan.kernel.rounding import parse_rate
-from microloan.products.models import ProductVersion
+from microloan.products.interface import version_terms
 
 from ..models import Application, ApplicationState
 from .applying import grant_line
@@ -216,7 +216,7 @@ def _check_offer(
 ) -> tuple[int, Decimal, tuple[int, ...]]:
     """Final approval terms: limit ≤ product maximum and ≤ the regulatory headroom; rate in the
     product's range and, when it prices by grade, one of its grid's rates; terms allowed."""
-    terms = ProductVersion.objects.get(public_id=application.product_version).terms()
+    terms = version_terms(application.product_version)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
         problems["limit"] = _("Give the limit in yuan, above zero, e.g. 5000.00.")
     else:

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
-from microloan.customers.models import Customer
+from microloan.customers.interface import bank_card
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import (
@@ -42,7 +42,14 @@ from microloan.kernel.masking import mask_card
 from microloan.kernel.money import to_yuan_str
 from microloan.kernel.services import get_business_date
 from microloan.kernel.sql import select_one
-from microloan.lending.models import CreditLine, Loan
+from microloan.lending.interface import (
+    LineStatus,
+    LoanForOrder,
+    LoanStatus,
+    line_status_of_loan,
+    loan_for_order,
+    loan_status,
+)
 from microloan.lending.schedules import ReamortisationMode
 from microloan.lending.services import drawdowns, prepayments, quotes, repayments
 
@@ -108,12 +115,10 @@ def lock_order(order_id: str) -> PaymentOrder:
 
 def _card_of(customer_id: str) -> tuple[str, str]:
     """(masked card, blind index) of the customer's bank card; ("", "") if unknown."""
-    customer = select_one(
-        Customer, '"public_id" = %s', [customer_id], fields=("bank_card_number", "bank_card_index")
-    )
-    if customer is None:
+    card = bank_card(customer_id)
+    if card is None:
         return "", ""
-    return mask_card(customer.bank_card_number), customer.bank_card_index
+    return mask_card(card.number), card.index
 
 
 # --- creating orders ---------------------------------------------------------------------
@@ -123,7 +128,7 @@ def _create_order(
     *,
     actor: Actor,
     kind: str,
-    loan: Loan,
+    loan: LoanForOrder,
     amount: int,
     purpose_key: str,
     audit_extra: dict,
@@ -131,7 +136,7 @@ def _create_order(
 ) -> tuple[PaymentOrder, bool]:
     """The order for (kind, loan, purpose): the existing one, or a new one (True)."""
     existing = PaymentOrder.objects.filter(
-        kind=kind, loan_id=loan.public_id, purpose_key=purpose_key
+        kind=kind, loan_id=loan.loan_id, purpose_key=purpose_key
     ).first()
     if existing is not None:
         return existing, False
@@ -142,7 +147,7 @@ def _create_order(
                 public_id=new_public_id(ORDER_ID_PREFIX),
                 kind=kind,
                 customer_id=loan.customer_id,
-                loan_id=loan.public_id,
+                loan_id=loan.loan_id,
                 purpose_key=purpose_key,
                 amount=amount,
                 prepayment_mode=prepayment_mode,
@@ -153,7 +158,7 @@ def _create_order(
             )
     except IntegrityError:  # a concurrent duplicate won the unique (kind, loan, purpose)
         return PaymentOrder.objects.get(
-            kind=kind, loan_id=loan.public_id, purpose_key=purpose_key
+            kind=kind, loan_id=loan.loan_id, purpose_key=purpose_key
         ), False
     log_event(order, PaymentEvent.Kind.CREATED, actor=actor, **audit_extra)
     record_audit(
@@ -174,19 +179,19 @@ def create_disbursement_order(*, actor: Actor, loan_id: str, contract_id: str = 
     """
     actor.require(PERM_CHANGE)
     with transaction.atomic():
-        loan = Loan.objects.filter(public_id=str(loan_id)[:60]).first()
+        loan = loan_for_order(loan_id)
         if loan is None:
             raise NotFound(_("No such loan."), code="loan_not_found", fields={"loan_id": loan_id})
         existing = PaymentOrder.objects.filter(
-            kind=Kind.DISBURSEMENT, loan_id=loan.public_id, purpose_key=DISBURSEMENT_PURPOSE
+            kind=Kind.DISBURSEMENT, loan_id=loan.loan_id, purpose_key=DISBURSEMENT_PURPOSE
         ).first()
         if existing is not None:
             return existing
-        if loan.status != Loan.Status.PENDING_DISBURSEMENT:
+        if loan.status != LoanStatus.PENDING_DISBURSEMENT:
             raise Conflict(
                 _("The loan is not waiting for disbursement."),
                 code="loan_not_pending",
-                fields={"loan_id": loan.public_id, "status": loan.status},
+                fields={"loan_id": loan.loan_id, "status": loan.status},
             )
         order, created = _create_order(
             actor=actor,
@@ -220,18 +225,18 @@ def _collection_order(
     if actor.kind != "borrower":
         actor.require(PERM_CHANGE)
     with transaction.atomic():
-        loan = Loan.objects.filter(public_id=str(loan_id)[:60]).first()
+        loan = loan_for_order(loan_id)
         if loan is None or (actor.kind == "borrower" and loan.customer_id != actor.id):
             raise NotFound(_("No such loan."), code="loan_not_found", fields={"loan_id": loan_id})
-        if loan.status != Loan.Status.ACTIVE:
+        if loan.status != LoanStatus.ACTIVE:
             raise Conflict(
                 _("This loan cannot take repayments."),
                 code="loan_not_repayable",
-                fields={"loan_id": loan.public_id, "status": loan.status},
+                fields={"loan_id": loan.loan_id, "status": loan.status},
             )
         if callable(amount):
             amount = amount(loan)
-        owed = loan.principal_outstanding + loan.interest_receivable + loan.penalty_receivable
+        owed = loan.owed
         if kind != Kind.PAYOFF and amount > owed:
             raise BusinessRuleViolation(
                 _("The amount is more than the loan owes."),
@@ -287,14 +292,14 @@ def create_prepayment_order(
     )
 
 
-def _payoff_amount(loan: Loan) -> int:
+def _payoff_amount(loan: LoanForOrder) -> int:
     """Today's payoff quote: the server decides what settles the loan, not the caller."""
-    quote = quotes.payoff_quote(loan_id=loan.public_id, business_date=get_business_date())
+    quote = quotes.payoff_quote(loan_id=loan.loan_id, business_date=get_business_date())
     if quote.total <= 0:
         raise Conflict(
             _("The credit the loan holds already covers the payoff; ask staff to settle it."),
             code="nothing_to_pay",
-            fields={"loan_id": loan.public_id},
+            fields={"loan_id": loan.loan_id},
         )
     return quote.total
 
@@ -320,15 +325,15 @@ def create_refund_order(
     actor.require(PERM_CHANGE, repayments.PERM_REFUND)
     _refuse_bad_amount(amount)
     with transaction.atomic():
-        loan = select_one(Loan, '"public_id" = %s', [str(loan_id)[:60]], lock=True)
+        loan = loan_for_order(loan_id, lock=True)
         if loan is None:
             raise NotFound(_("No such loan."), code="loan_not_found", fields={"loan_id": loan_id})
-        open_refunds = PaymentOrder.objects.filter(
-            kind=Kind.REFUND, loan_id=loan.public_id
-        ).exclude(status__in=FINAL_STATUSES)
+        open_refunds = PaymentOrder.objects.filter(kind=Kind.REFUND, loan_id=loan.loan_id).exclude(
+            status__in=FINAL_STATUSES
+        )
         refundable = loan.unapplied_balance - sum(o.amount for o in open_refunds)
         existing = PaymentOrder.objects.filter(
-            kind=Kind.REFUND, loan_id=loan.public_id, purpose_key=purpose_key[:120]
+            kind=Kind.REFUND, loan_id=loan.loan_id, purpose_key=purpose_key[:120]
         ).first()
         if existing is None and amount > refundable:
             raise BusinessRuleViolation(
@@ -387,18 +392,18 @@ def send_orders(order_ids: list[str], *, channel: PaymentChannel | None = None) 
 
 def _refusal_before_send(order: PaymentOrder) -> tuple[str, str] | None:
     """(new status, code) when the order must not go to the bank at all."""
-    loan = select_one(Loan, '"public_id" = %s', [order.loan_id], fields=("status", "line_id"))
-    if loan is None:
+    status = loan_status(order.loan_id)
+    if status is None:
         return Status.FAILED, "loan_not_found"
     if order.kind == Kind.DISBURSEMENT:
-        if loan.status != Loan.Status.PENDING_DISBURSEMENT:
+        if status != LoanStatus.PENDING_DISBURSEMENT:
             return Status.CANCELLED, "loan_not_pending"
-        line = select_one(CreditLine, '"id" = %s', [loan.line_id], fields=("status",))
-        if line.status in (CreditLine.Status.FROZEN, CreditLine.Status.CLOSED):
-            return Status.FAILED, f"line_{line.status}"
+        line_status = line_status_of_loan(order.loan_id)
+        if line_status in (LineStatus.FROZEN, LineStatus.CLOSED):
+            return Status.FAILED, f"line_{line_status}"
     elif order.kind == Kind.REFUND:
         pass  # a closed loan may hold credit too; what it holds is checked when it posts
-    elif loan.status != Loan.Status.ACTIVE:
+    elif status != LoanStatus.ACTIVE:
         return Status.CANCELLED, "loan_not_repayable"
     if not order.card_index:
         return Status.FAILED, "card_missing"
@@ -407,15 +412,10 @@ def _refusal_before_send(order: PaymentOrder) -> tuple[str, str] | None:
 
 def _card_number(order: PaymentOrder) -> str | None:
     """The plain card number to send, if the customer's card is still the order's card."""
-    customer = select_one(
-        Customer,
-        '"public_id" = %s',
-        [order.customer_id],
-        fields=("bank_card_number", "bank_card_index"),
-    )
-    if customer is None or customer.bank_card_index != order.card_index:
+    card = bank_card(order.customer_id)
+    if card is None or card.index != order.card_index:
         return None
-    return customer.bank_card_number
+    return card.number
 
 
 def send_order(*, order_id: str, channel: PaymentChannel | None = None) -> PaymentOrder:
