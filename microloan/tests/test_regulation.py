@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import microloan
-from microloan.lending.eod.sql import bucket_case, category_case
 from microloan.collections.domain import conduct_refusals
 from microloan.kernel import regulation as reg
 from microloan.lending.classification import Bucket, Category, bucket, classify
+from microloan.lending.eod.sql import bucket_case, category_case
 from microloan.origination.admission import DEFAULT_THRESHOLDS, THRESHOLD_BOUNDS
 from microloan.products.domain import default_weilidai_terms, validate_product_terms
 from microloan.reports.analytics import bucket_of
