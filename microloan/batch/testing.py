@@ -29,8 +29,8 @@ from microloan.lending.classification import (
     SUBSTANDARD_MAX_DPD,
 )
 from microloan.lending.models import RATE_SCALE, CreditLine, Instalment, Loan
-from microloan.lending.schedules import RepaymentMethod
 from microloan.lending.schedules_batch import generate_schedules_batch
+from microloan.loanmath.schedules import RepaymentMethod
 
 # (product code, rounding, share of loans)
 PRODUCTS = (("WLD", "half_up", 0.9), ("WLDE", "half_even", 0.1))

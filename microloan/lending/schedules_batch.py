@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-from .schedules import (
+from microloan.loanmath.schedules import (
     _EXACT,
     _MSG_FIRST_DUE,
     _MSG_PRINCIPAL,

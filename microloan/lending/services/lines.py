@@ -23,9 +23,9 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.sql import select_values
+from microloan.loanmath.schedules import add_months
 
 from ..models import CreditLine, Loan, MakerCheckerRequest
-from ..schedules import add_months
 from .common import (
     LINE_AUDIT_FIELDS,
     TOTAL_CREDIT_CAP,

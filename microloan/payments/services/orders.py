@@ -43,8 +43,8 @@ from microloan.kernel.money import to_yuan_str
 from microloan.kernel.services import get_business_date
 from microloan.kernel.sql import select_one
 from microloan.lending.models import CreditLine, Loan
-from microloan.lending.schedules import ReamortisationMode
 from microloan.lending.services import drawdowns, prepayments, quotes, repayments
+from microloan.loanmath.schedules import ReamortisationMode
 
 from .. import conf
 from ..channels import (

@@ -24,8 +24,8 @@ from django.utils import timezone
 from microloan.batch.sql import date_literal, days_since, is_sqlite
 from microloan.customers.models import Customer
 from microloan.lending.models import CreditLine, Instalment, Loan, LoanTransaction
-from microloan.lending.schedules import add_months
 from microloan.lending.services.lines import OPEN_STATUSES
+from microloan.loanmath.schedules import add_months
 
 from ..models import BlacklistEntry, EarlyWarningAction
 from .signals import MonthActivity, month_ends_before
