@@ -76,6 +76,8 @@ def test_make_lint_runs_the_contracts():
         ("models-private", "microloan.lending.services.lines", "microloan.products.models"),
         # Kernel importing an app (the layers would catch it too; this contract names it).
         ("kernel-imports-no-app", "microloan.kernel.money", "microloan.audit.services"),
+        # An events module reaching into an app (every app may import events modules).
+        ("events-are-leaves", "microloan.kernel.events", "microloan.lending.services"),
     ],
 )
 def test_each_contract_fails_on_a_breach(configuration, graph, contract_id, importer, imported):
@@ -100,3 +102,24 @@ def test_tests_may_import_any_app(configuration, graph):
             line_contents="import microloan.lending.models",
         )
         assert _kept(configuration, contract_id, with_test_import)
+
+
+def test_a_subscriber_may_import_another_apps_events_but_nothing_else(configuration, graph):
+    with_events = copy.deepcopy(graph)
+    with_events.add_module("microloan.origination.events")
+    with_events.add_import(
+        importer="microloan.contracts.handlers",
+        imported="microloan.origination.events",
+        line_number=1,
+        line_contents="from microloan.origination.events import ApplicationDecided",
+    )
+    assert _kept(configuration, "layers", with_events)
+    assert _kept(configuration, "events-are-leaves", with_events)
+
+    with_events.add_import(
+        importer="microloan.contracts.handlers",
+        imported="microloan.origination.services",
+        line_number=2,
+        line_contents="from microloan.origination import services",
+    )
+    assert not _kept(configuration, "layers", with_events)
