@@ -27,9 +27,11 @@ run: migrate
 test: $(STAMP)
 	$(BIN)/pytest -n 2
 
+# Then the architecture contracts in .importlinter (layers, private models; docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

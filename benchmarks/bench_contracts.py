@@ -37,8 +37,8 @@ def _configure(workdir: Path) -> None:
 def _terms(amount: int) -> dict:
     from decimal import Decimal
 
-    from microloan.lending.apr import annual_percentage_rate
-    from microloan.lending.schedules import generate_schedule
+    from microloan.loanmath.apr import annual_percentage_rate
+    from microloan.loanmath.schedules import generate_schedule
 
     start = dt.date(2026, 3, 2)
     rows = generate_schedule(

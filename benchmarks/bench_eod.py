@@ -2,7 +2,7 @@
 
 Run: ``python -m benchmarks.bench_eod --loans 100000`` (``make bench-eod N=…``). Builds N active
 loans (mixed methods and terms, ~6 % overdue, every instalment row, opening ledger balances) in
-a fresh SQLite file database with microloan.batch.testing.build_synthetic_book — building is
+a fresh SQLite file database with microloan.batch.tests.synthetic.build_synthetic_book — building is
 not timed — then times ``run_eod`` for one day. ``--postgres URL`` runs the same against a
 fresh PostgreSQL database of that name (dropped and created); ``--business-date`` picks the
 day (a month end also runs the month-end analytics hooks). The floor is what plain SQL needs
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     from microloan.batch.services import BATCH_ACTOR, run_eod
-    from microloan.batch.testing import build_synthetic_book
+    from microloan.batch.tests.synthetic import build_synthetic_book
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -16,8 +16,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from microloan.lending.schedules import generate_schedule
-from microloan.lending.schedules_batch import generate_schedules_batch
+from microloan.batch.tests.synthetic_schedules import generate_schedules_batch
+from microloan.loanmath.schedules import generate_schedule
 
 TERM_MONTHS = 12
 METHOD = "equal_instalment"

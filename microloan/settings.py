@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "microloan.payments",
     "microloan.collections",
     "microloan.reports",
+    "microloan.demo",
 ]
 
 # Background work (notification delivery, payment status queries): django-tasks with its

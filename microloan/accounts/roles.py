@@ -192,11 +192,6 @@ def _permissions_by_name(using: str) -> dict[str, Permission]:
     return {f"{p.content_type.app_label}.{p.codename}": p for p in perms}
 
 
-def role_permission_names(role: str, *, using: str = DEFAULT_DB_ALIAS) -> set[str]:
-    """The ``app_label.codename`` permissions ``role`` holds, among those that exist now."""
-    return _granted_names(role, _permissions_by_name(using))
-
-
 def _granted_names(role: str, existing: dict[str, Permission]) -> set[str]:
     if role == ADMIN:
         return set(existing)

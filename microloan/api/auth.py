@@ -10,17 +10,48 @@ Both read ``Authorization: Bearer <token>``. A staff token (``mls_…``) opens o
 and a borrower token (``mlb_…``) only borrower routes. A missing, unknown, revoked or expired
 token is 401 ``not_authenticated``; a staff member without every permission the route names is
 403 ``permission_denied``. The role-table test reads ``.perms`` and ``.self_service``.
+
+Which actor a token stands for is accounts' business: accounts registers its resolvers with
+``register_token_resolvers`` when it starts (``AccountsConfig.ready``). The API toolkit sits
+below every app, accounts included, so it does not import accounts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from microloan.accounts.services import resolve_borrower_token, resolve_staff_token
 from microloan.kernel.actors import Actor
 
 _CACHE_ATTR = "_microloan_token_actors"
+
+TokenResolver = Callable[[str], Actor | None]
+_token_resolvers: dict[str, TokenResolver] = {}
+
+
+def register_token_resolvers(*, staff: TokenResolver, borrower: TokenResolver) -> None:
+    """Say who resolves raw staff and borrower tokens to actors (accounts, at start-up)."""
+    _token_resolvers.update(staff=staff, borrower=borrower)
+
+
+def _resolver(kind: str) -> TokenResolver:
+    try:
+        return _token_resolvers[kind]
+    except KeyError:  # every request would be 401 without it: fail loudly instead
+        raise ImproperlyConfigured(
+            f"no {kind} token resolver registered (is microloan.accounts installed?)"
+        ) from None
+
+
+def resolve_staff_token(raw: str) -> Actor | None:
+    return _resolver("staff")(raw)
+
+
+def resolve_borrower_token(raw: str) -> Actor | None:
+    return _resolver("borrower")(raw)
 
 
 def bearer_token(request: HttpRequest) -> str | None:

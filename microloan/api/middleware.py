@@ -1,20 +1,17 @@
 """A request id on every request: taken from ``X-Request-ID`` when sane, else generated.
 
-The audit trail stores it so one API call can be traced through every record it wrote.
+The audit trail stores it so one API call can be traced through every record it wrote; it is
+kept for the request in ``kernel.request_context``, where services read it.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from contextvars import ContextVar
 
-_current_request_id: ContextVar[str] = ContextVar("request_id", default="")
+from microloan.kernel.request_context import request_id_set_to
+
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
-
-def current_request_id() -> str:
-    return _current_request_id.get()
 
 
 class RequestIdMiddleware:
@@ -25,11 +22,8 @@ class RequestIdMiddleware:
         given = request.headers.get("X-Request-ID", "")
         request_id = given if _SANE.match(given) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _current_request_id.set(request_id)
-        try:
+        with request_id_set_to(request_id):
             response = self.get_response(request)
-        finally:
-            _current_request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
 

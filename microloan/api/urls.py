@@ -1,6 +1,8 @@
-"""URLs under ``/api/v1/``. Everything the API answers is JSON in our error shape, including
-what ninja or Django would answer on their own: 405 (ninja's is an empty body), unknown paths
-(Django's 404 page) and anything that escaped the exception handlers (Django's 500 page)."""
+"""URL patterns serving an API (the root one is mounted by ``microloan.urls``).
+
+Everything the API answers is JSON in our error shape, including what ninja or Django would
+answer on their own: 405 (ninja's is an empty body), unknown paths (Django's 404 page) and
+anything that escaped the exception handlers (Django's 500 page)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from django.urls import URLPattern, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from .errors import handle_unexpected, method_not_allowed_response, not_found_response
-from .root import api
 
 
 def _json_errors(view):
@@ -45,6 +46,3 @@ def api_urlpatterns(ninja_api, prefix: str) -> list:
         path(prefix, include((wrapped, app_name), namespace=namespace)),
         re_path(rf"^{prefix}", _api_not_found),
     ]
-
-
-urlpatterns = api_urlpatterns(api, "api/v1/")

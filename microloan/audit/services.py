@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from microloan.api.middleware import current_request_id
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
 from microloan.kernel.masking import mask_personal_data
+from microloan.kernel.request_context import current_request_id
 from microloan.kernel.sql import select_values
 
 from .anchors import Anchor, AnchorFileBroken, append_anchor, read_anchors

@@ -39,23 +39,12 @@ def database_health() -> Health:
     return Health(_("Database"), True, _("%(vendor)s reachable") % {"vendor": connection.vendor})
 
 
-def end_of_day_health() -> Health:
-    """The latest end-of-day run: completed, still running, or failed."""
-    from microloan.batch.interface import latest_eod_run  # batch sits above the back office
-
-    label = _("End of day")
-    run = latest_eod_run()
-    if run is None:
-        return Health(label, None, _("No run yet."))
-    detail = _("%(date)s: %(status)s") % {"date": run.business_date, "status": run.status_label}
-    return Health(label, run.completed, detail)
-
-
 def count_staff_users() -> int:
     return get_user_model().objects.filter(is_active=True).count()
 
 
-HEALTH_CHECKS: list[Callable[[], Health]] = [database_health, end_of_day_health]
+# The end-of-day check comes next, from batch (``batch/health.py``).
+HEALTH_CHECKS: list[Callable[[], Health]] = [database_health]
 DASHBOARD_COUNTS: list[tuple[str, str | None, Callable[[], int]]] = [
     (_("Active staff users"), "accounts.view_staffuser", count_staff_users),
     (_("Audit records"), "audit.view_auditrecord", count_audit_records),

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from microloan.lending.forms import YuanField
-from microloan.lending.schedules import RepaymentMethod
+from microloan.loanmath.schedules import RepaymentMethod
 
 from .models import (
     Bucket,

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microloan.accounts.services import issue_borrower_token
-from microloan.api.middleware import current_request_id
 from microloan.audit.services import record_audit
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import (
@@ -33,6 +32,7 @@ from microloan.kernel.errors import (
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.masking import mask_value
 from microloan.kernel.money import to_yuan_str
+from microloan.kernel.request_context import current_request_id
 from microloan.kernel.services import get_business_date
 from microloan.kernel.sql import select_one, select_values
 

@@ -67,15 +67,6 @@ def parse_rate(text: str | Decimal, *, field: str = "rate", places: int = RATE_P
     return rate
 
 
-def daily_to_annual(daily_rate: Decimal, days_in_year: int) -> Decimal:
-    """Nominal annual rate from a daily rate under a 360 or 365 day count."""
-    return daily_rate * days_in_year
-
-
-def annual_to_daily(annual_rate: Decimal, days_in_year: int) -> Decimal:
-    return annual_rate / days_in_year
-
-
 def format_percent(rate: Decimal, places: int = 2) -> str:
     """``Decimal("0.0005") → "0.05%"`` for display."""
     return f"{(rate * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"

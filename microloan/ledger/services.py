@@ -84,7 +84,6 @@ __all__ = [
 
 PERM_POST_MANUAL = "ledger.post_manual_entry"
 PERM_VIEW = "ledger.view_journalentry"
-BULK_BATCH_SIZE = 2000
 ENTRY_COLUMNS = (
     "public_id",
     "business_date",

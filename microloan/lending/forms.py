@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.errors import DomainError
 from microloan.kernel.money import parse_yuan_display
+from microloan.loanmath.schedules import RepaymentMethod
 
 from .classification import Category
 from .models import CreditLine, Loan
-from .schedules import RepaymentMethod
 
 
 def _choices(options, blank=True):

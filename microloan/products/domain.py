@@ -12,7 +12,7 @@ daily rate × m. Normal interest on an instalment's principal stops at its due d
 principal — the contract rate plus (m − 1) = 50 % on top, "1.5 × in all"
 (``microloan.lending.penalty``).
 
-APR: the disclosed IRR-method APR of ``microloan.lending.apr`` (nominal: IRR per period × periods
+APR: the disclosed IRR-method APR of ``microloan.loanmath.apr`` (nominal: IRR per period × periods
 a year; prepayment fees excluded: they are optional, not part of the contract's cash flows) of a
 reference loan of
 ``APR_REFERENCE_PRINCIPAL`` starting ``APR_REFERENCE_START``, for every allowed method × term
@@ -43,9 +43,9 @@ from microloan.kernel.regulation import (
     PENALTY_MULTIPLIER_MIN,
 )
 from microloan.kernel.rounding import ROUNDING_MODES, round_fen
-from microloan.lending.allocation import COMPONENTS, DEFAULT_ORDER
-from microloan.lending.apr import apr_for_schedule
-from microloan.lending.schedules import (
+from microloan.loanmath.allocation import COMPONENTS, DEFAULT_ORDER
+from microloan.loanmath.apr import apr_for_schedule
+from microloan.loanmath.schedules import (
     DAY_COUNTS,
     MAX_BULLET_TERM_MONTHS,
     MAX_TERM_MONTHS,

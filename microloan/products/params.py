@@ -32,7 +32,6 @@ MONEY_FIELDS = ("min_drawdown", "max_drawdown", "max_line_limit")
 DECIMAL_FIELDS = ("daily_rate_min", "daily_rate_max", "penalty_multiplier")
 INT_FIELDS = ("day_count", "grace_days", "line_validity_months")
 TEXT_FIELDS = ("currency", "prepayment_fee_type", "prepayment_mode", "rounding")
-TERMS_FIELDS = tuple(f.name for f in dataclasses.fields(ProductTerms))
 _MAX_TEXT = 40
 _MAX_ITEMS = 60
 

@@ -413,10 +413,6 @@ def recovery_rates(totals: Iterable[BucketRecovery]) -> list[RecoveryRate]:
 # --- months --------------------------------------------------------------------------------
 
 
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
 def month_end(day: dt.date) -> dt.date:
     """The last calendar day of ``day``'s month (EOD runs every calendar day)."""
     following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)

@@ -2,8 +2,6 @@
 
 from django.urls import include, path
 
-from microloan.kernel.modules import module_exists
-
 from . import views
 
 app_name = "risk"
@@ -22,8 +20,6 @@ urlpatterns = [
         views.scorecard_activate,
         name="scorecard_activate",
     ),
+    # Post-loan checks and early warning have their own pages (namespace ``risk_postloan``).
+    path("postloan/", include("microloan.risk.postloan.urls")),
 ]
-
-# Post-loan checks and early warning have their own pages (namespace ``risk_postloan``).
-if module_exists("microloan.risk.postloan.urls"):
-    urlpatterns.append(path("postloan/", include("microloan.risk.postloan.urls")))

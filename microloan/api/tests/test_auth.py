@@ -138,3 +138,19 @@ def test_staff_auth_keeps_its_permissions_for_introspection():
 def test_staff_auth_refuses_a_malformed_permission_name(perm):
     with pytest.raises(ValueError, match=r"app_label\.codename"):
         staff_auth(perm)
+
+
+def test_accounts_resolves_tokens_for_the_api_toolkit(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from microloan.accounts import services
+    from microloan.api import auth
+
+    # Registered by AccountsConfig.ready(): the toolkit itself imports no app.
+    assert auth._token_resolvers == {
+        "staff": services.resolve_staff_token,
+        "borrower": services.resolve_borrower_token,
+    }
+    monkeypatch.setattr(auth, "_token_resolvers", {})
+    with pytest.raises(ImproperlyConfigured, match="no staff token resolver"):
+        auth.resolve_staff_token("mls_x")

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from microloan.accounts.testing import bearer, make_borrower_token, make_staff, make_staff_token
 from microloan.api.auth import BorrowerTokenAuth
-from microloan.api.root import api
+from microloan.api_root import api
 from microloan.wsgi import application
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ import pytest
 from pydantic import AfterValidator, BaseModel, Strict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from microloan.api.root import api
+from microloan.api_root import api
 from microloan.kernel import input_types
 
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from microloan.accounts.models import StaffApiToken
 from microloan.accounts.testing import bearer, make_borrower_token, make_staff, make_staff_token
-from microloan.api.root import api
+from microloan.api_root import api
 from microloan.kernel.input_types import MAX_PAGE
 
 pytestmark = pytest.mark.django_db

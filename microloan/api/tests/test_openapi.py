@@ -16,7 +16,7 @@ import pytest
 from pydantic import BaseModel
 
 from microloan.accounts.testing import bearer, make_borrower_token, make_staff, make_staff_token
-from microloan.api.root import api
+from microloan.api_root import api
 
 pytestmark = pytest.mark.django_db
 

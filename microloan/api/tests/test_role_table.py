@@ -23,7 +23,7 @@ from ninja.utils import normalize_path
 from microloan.accounts.roles import AUDITOR, ROLES
 from microloan.accounts.testing import bearer, make_borrower_token, make_staff, make_staff_token
 from microloan.api.auth import BorrowerTokenAuth, StaffTokenAuth
-from microloan.api.root import api
+from microloan.api_root import api
 from microloan.kernel.actors import Actor
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.db import OperationalError
 
 from microloan.api import health
-from microloan.api.root import api
+from microloan.api_root import api
 from microloan.kernel.services import get_business_date
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from microloan.api.middleware import _current_request_id
 from microloan.audit.chain import GENESIS_HASH
 from microloan.audit.models import AuditChainHead, AuditRecord
 from microloan.audit.services import AuditOutsideTransaction, record_audit, verify_audit_chain
 from microloan.kernel.actors import Actor
+from microloan.kernel.request_context import request_id_set_to
 
 
 def _record(actor, n=1, **kwargs):
@@ -35,11 +35,8 @@ def test_records_form_a_chain_and_the_head_follows_it(clerk):
 
 @pytest.mark.django_db
 def test_who_what_and_which_request_are_stored(clerk):
-    token = _current_request_id.set("req-abc")
-    try:
+    with request_id_set_to("req-abc"):
         record = _record(clerk, before={"status": "active"}, after={"status": "frozen"})
-    finally:
-        _current_request_id.reset(token)
     stored = AuditRecord.objects.get(pk=record.pk)
     assert (stored.actor_kind, stored.actor_id, stored.action) == (
         "staff",

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 
-from microloan.batch.testing import build_synthetic_book
+from microloan.batch.tests.synthetic import build_synthetic_book
 from microloan.customers.testing import ensure_customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.services import get_business_date, set_initial_business_date

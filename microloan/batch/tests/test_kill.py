@@ -36,7 +36,7 @@ LOANS, PARTITIONS, UNTIL = 1500, 8, "2026-03-03"  # three business days from 202
 MIGRATE_AND_BUILD = (
     "import datetime as dt, django; django.setup();"
     "from django.core.management import call_command; call_command('migrate', verbosity=0);"
-    "from microloan.batch.testing import build_synthetic_book;"
+    "from microloan.batch.tests.synthetic import build_synthetic_book;"
     f"build_synthetic_book(loans={LOANS}, business_date=dt.date(2026, 3, 1), seed=5,"
     " overdue_share=0.15, chunk=1000)"
 )

@@ -14,11 +14,11 @@ import pytest
 from microloan.contracts.default_texts import DEFAULT_TEMPLATES
 from microloan.contracts.documents import Party, build_document
 from microloan.kernel.rounding import round_fen
-from microloan.lending.apr import apr_for_schedule
 from microloan.lending.models import RATE_SCALE
 from microloan.lending.penalty import penalty_days, penalty_for_day
-from microloan.lending.schedules import Instalment as Row
 from microloan.lending.services.queries import loan_apr
+from microloan.loanmath.apr import apr_for_schedule
+from microloan.loanmath.schedules import Instalment as Row
 from microloan.products.domain import prepayment_fee
 
 from .helpers import contract_of

@@ -24,10 +24,10 @@ from microloan.kernel.errors import BusinessRuleViolation, Conflict, NotFound, V
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.regulation import CREDIT_CAP_PER_BORROWER_FEN
 from microloan.kernel.sql import select_values
+from microloan.loanmath.schedules import add_months
 
 from ..events import LineFrozen, LineLimitChanged
 from ..models import CreditLine, Loan, MakerCheckerRequest
-from ..schedules import add_months
 from .common import (
     LINE_AUDIT_FIELDS,
     business_date_or_today,

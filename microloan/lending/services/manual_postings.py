@@ -25,10 +25,10 @@ from microloan.kernel.errors import Conflict, ValidationFailed
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.money import parse_yuan
 from microloan.kernel.services import get_business_date
+from microloan.loanmath.schedules import ReamortisationMode
 
 from ..events import ManualPostingRecorded
 from ..models import Loan, MakerCheckerRequest, ManualPosting
-from ..schedules import ReamortisationMode
 from . import prepayments, repayments
 from .common import check_positive_amount, clean_reason, get_loan, require_staff, require_user
 

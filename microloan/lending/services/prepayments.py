@@ -23,10 +23,10 @@ from microloan.audit.services import record_audit
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, ValidationFailed
 from microloan.kernel.money import to_yuan_str
+from microloan.loanmath.schedules import ReamortisationMode, reamortise
 from microloan.products.domain import prepayment_fee
 
 from ..models import CreditLine, Instalment, Loan, LoanTransaction
-from ..schedules import ReamortisationMode, reamortise
 from . import postings
 from .common import (
     LOAN_AUDIT_FIELDS,

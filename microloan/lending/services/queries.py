@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
 from microloan.kernel.services import get_business_date
+from microloan.loanmath.apr import apr_for_schedule
+from microloan.loanmath.schedules import generate_schedule
 from microloan.products.domain import ProductTerms, apr_at_rate
 
-from ..apr import apr_for_schedule
 from ..models import CreditLine, Instalment, Loan, LoanTransaction, MakerCheckerRequest
-from ..schedules import generate_schedule
 from .common import PERM_VIEW_LINE, PERM_VIEW_LOAN, visible_line, visible_loan
 
 MAX_PAGE_SIZE = 200

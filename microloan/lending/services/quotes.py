@@ -19,11 +19,11 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict
+from microloan.loanmath.schedules import interest_for_days
 from microloan.products.domain import prepayment_fee
 
 from ..models import RATE_SCALE, Instalment, Loan
 from ..penalty import penalty_for_day
-from ..schedules import interest_for_days
 from .common import loan_not_found, visible_loan
 from .settlement import LIVE, unpaid_principal
 

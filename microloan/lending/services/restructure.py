@@ -28,10 +28,10 @@ from microloan.kernel.errors import BusinessRuleViolation, Conflict
 from microloan.kernel.ids import new_public_id
 from microloan.kernel.rounding import parse_rate
 from microloan.kernel.services import get_business_date
+from microloan.loanmath.schedules import generate_schedule
 
 from ..classification import classify
 from ..models import Instalment, Loan, LoanTransaction, MakerCheckerRequest
-from ..schedules import generate_schedule
 from . import postings
 from .common import (
     LOAN_AUDIT_FIELDS,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from microloan.loanmath.schedules import Instalment as ScheduleRow
+from microloan.loanmath.schedules import RepaymentMethod, generate_schedule, level_payment
+
 from ..models import Instalment, Loan
-from ..schedules import Instalment as ScheduleRow
-from ..schedules import RepaymentMethod, generate_schedule, level_payment
 
 
 def schedule_for(loan: Loan, start_date: dt.date) -> list[ScheduleRow]:

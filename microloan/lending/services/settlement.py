@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.errors import Conflict
+from microloan.loanmath.allocation import Allocation, InstalmentDue, allocate_payment
 
-from ..allocation import Allocation, InstalmentDue, allocate_payment
 from ..classification import Category, classify
 from ..models import Instalment, Loan
 

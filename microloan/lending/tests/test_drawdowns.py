@@ -14,8 +14,8 @@ from microloan.kernel.errors import DomainError
 from microloan.kernel.services import set_initial_business_date
 from microloan.ledger import accounts as gl
 from microloan.lending.models import CreditLine, Instalment, Loan, LoanTransaction
-from microloan.lending.schedules import generate_schedule
 from microloan.lending.services import drawdowns, lines
+from microloan.loanmath.schedules import generate_schedule
 
 from . import helpers
 from .conftest import OTHER_CUSTOMER

@@ -10,8 +10,8 @@ import pytest
 from microloan.kernel.errors import DomainError
 from microloan.ledger import accounts as gl
 from microloan.lending.models import CreditLine, Instalment, LoanTransaction
-from microloan.lending.schedules import interest_for_days
 from microloan.lending.services import prepayments, quotes
+from microloan.loanmath.schedules import interest_for_days
 
 from . import helpers
 from .conftest import make_product_version

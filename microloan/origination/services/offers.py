@@ -1,5 +1,5 @@
 """The offer of an approved application: limit, daily rate, and the APR (IRR method,
-``lending.apr``) of every repayment method × term the product allows, the highest APR shown
+``loanmath.apr``) of every repayment method × term the product allows, the highest APR shown
 first (regulation: the APR is disclosed more prominently than the daily rate).
 
 The APR of a (method, term, rate) does not depend on who borrows, so it is computed once per
@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict
 from microloan.kernel.money import to_yuan_str
-from microloan.lending.apr import apr_for_schedule
-from microloan.lending.schedules import MAX_BULLET_TERM_MONTHS, generate_schedule
+from microloan.loanmath.apr import apr_for_schedule
+from microloan.loanmath.schedules import MAX_BULLET_TERM_MONTHS, generate_schedule
 from microloan.products.domain import APR_REFERENCE_PRINCIPAL, APR_REFERENCE_START, ProductTerms
 
 from ..models import APPROVED_STATES, Application

@@ -1,5 +1,5 @@
 """The offer's APR is the product's: origination, the product's cap check and lending all
-reach ``lending.apr.apr_for_schedule`` for the same reference loan."""
+reach ``loanmath.apr.apr_for_schedule`` for the same reference loan."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from microloan.lending.apr import apr_for_schedule
-from microloan.lending.schedules import generate_schedule
+from microloan.loanmath.apr import apr_for_schedule
+from microloan.loanmath.schedules import generate_schedule
 from microloan.origination.services.offers import term_options
 from microloan.products.domain import (
     APR_REFERENCE_PRINCIPAL,

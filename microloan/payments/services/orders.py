@@ -50,8 +50,8 @@ from microloan.lending.interface import (
     loan_for_order,
     loan_status,
 )
-from microloan.lending.schedules import ReamortisationMode
 from microloan.lending.services import drawdowns, prepayments, quotes, repayments
+from microloan.loanmath.schedules import ReamortisationMode
 
 from .. import conf
 from ..channels import (

@@ -8,7 +8,7 @@ import pytest
 
 from microloan.batch.registry import Partition, StepContext, eod_steps
 from microloan.batch.services import run_eod
-from microloan.batch.testing import build_synthetic_book
+from microloan.batch.tests.synthetic import build_synthetic_book
 from microloan.kernel.actors import Actor
 from microloan.lending.models import Instalment, Loan
 from microloan.payments.models import PaymentOrder

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from microloan.batch.models import PortfolioSnapshot
-from microloan.batch.testing import build_synthetic_book
+from microloan.batch.tests.synthetic import build_synthetic_book
 from microloan.kernel.services import set_initial_business_date
 from microloan.lending.models import Loan
 from microloan.reports.models import LoanMonthEnd

@@ -11,7 +11,7 @@ from django.db.models import Count
 from microloan.batch.registry import Partition, StepContext, eod_steps
 from microloan.batch.services import BATCH_ACTOR, run_eod
 from microloan.batch.sql import ID_CEILING
-from microloan.batch.testing import build_synthetic_book
+from microloan.batch.tests.synthetic import build_synthetic_book
 from microloan.kernel.ids import new_public_id
 from microloan.lending.models import Loan, LoanTransaction
 from microloan.reports import analytics as an

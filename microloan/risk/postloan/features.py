@@ -19,7 +19,7 @@ from django.utils import timezone
 from microloan.customers.interface import INDEX_COLUMNS, identity_columns
 from microloan.lending import interface as lending
 from microloan.lending.interface import LineScope
-from microloan.lending.schedules import add_months
+from microloan.loanmath.schedules import add_months
 
 from ..models import BlacklistEntry, EarlyWarningAction
 from .signals import MonthActivity, month_ends_before

@@ -18,7 +18,7 @@ from microloan.lending.models import CreditLine
 from microloan.risk.models import EarlyWarningAction, EarlyWarningPolicy, PostLoanCheck
 from microloan.risk.postloan import services
 from microloan.risk.postloan.rules import DEFAULT_THRESHOLDS
-from microloan.risk.postloan.testing import (
+from microloan.risk.tests.postloan_book import (
     draw,
     open_line,
     run_hook,

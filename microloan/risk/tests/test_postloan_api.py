@@ -13,7 +13,7 @@ from microloan.api.urls import api_urlpatterns
 from microloan.risk.models import EarlyWarningAction, EarlyWarningPolicy, PostLoanCheck
 from microloan.risk.postloan.api import router
 from microloan.risk.postloan.rules import DEFAULT_THRESHOLDS
-from microloan.risk.postloan.testing import draw, open_line, run_hook, staff_with, start_book
+from microloan.risk.tests.postloan_book import draw, open_line, run_hook, staff_with, start_book
 
 api = MicroloanAPI(urls_namespace="risk-postloan-api-test")
 api.add_router("/risk/postloan/", router)

@@ -7,7 +7,7 @@ import pytest
 
 from microloan.risk.models import PostLoanCheck
 from microloan.risk.postloan.signals import monthly_slot
-from microloan.risk.postloan.testing import draw, open_line, run_hook, start_book
+from microloan.risk.tests.postloan_book import draw, open_line, run_hook, start_book
 
 APRIL_2026 = [dt.date(2026, 4, day) for day in range(1, 31)]
 

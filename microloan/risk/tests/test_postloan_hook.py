@@ -21,7 +21,7 @@ from microloan.risk.models import EarlyWarningAction, PostLoanCheck
 from microloan.risk.postloan import hooks as postloan_hooks
 from microloan.risk.postloan.services import apply_queued_actions
 from microloan.risk.postloan.tasks import apply_early_warning_actions
-from microloan.risk.postloan.testing import (
+from microloan.risk.tests.postloan_book import (
     EOD_ACTOR,
     draw,
     open_line,

@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, include, path, reverse
 
 from microloan.risk.models import EarlyWarningAction, EarlyWarningPolicy
 from microloan.risk.postloan.rules import DEFAULT_THRESHOLDS
-from microloan.risk.postloan.testing import draw, open_line, run_hook, staff_with, start_book
+from microloan.risk.tests.postloan_book import draw, open_line, run_hook, staff_with, start_book
 from microloan.urls import urlpatterns as project_urlpatterns
 
 

@@ -25,7 +25,7 @@ from fractions import Fraction
 import pytest
 
 from microloan.kernel.errors import BusinessRuleViolation
-from microloan.lending.schedules import RepaymentMethod, generate_schedule
+from microloan.loanmath.schedules import RepaymentMethod, generate_schedule
 
 from .test_schedules import residue_bound
 

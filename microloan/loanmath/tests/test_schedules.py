@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microloan.kernel.errors import BusinessRuleViolation, ValidationFailed
-from microloan.lending.schedules import (
+from microloan.loanmath.schedules import (
     RepaymentMethod,
     add_months,
     generate_schedule,

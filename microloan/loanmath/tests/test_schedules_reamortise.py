@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microloan.kernel.errors import BusinessRuleViolation, ValidationFailed
-from microloan.lending.schedules import generate_schedule, level_payment, period_days, reamortise
+from microloan.loanmath.schedules import generate_schedule, level_payment, period_days, reamortise
 
 from .test_schedules import residue_bound
 

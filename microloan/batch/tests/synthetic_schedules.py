@@ -1,8 +1,9 @@
-"""Schedules of many loans at once: the batch path of ``schedules.generate_schedule``.
+"""Schedules of many loans at once: the batch path of ``loanmath.schedules.generate_schedule``.
 
 numpy int64 money and integer rates (parts per 10^8), so every value stays exact; the result
-equals ``generate_schedule`` to the fen for every loan (hypothesis checks it). End of day and
-the synthetic book use it to build hundreds of thousands of schedules in a second.
+equals ``generate_schedule`` to the fen for every loan (hypothesis checks it). Only the
+synthetic book (``synthetic.py``: tests and benchmarks) uses it, to build hundreds of thousands
+of schedules in a second; it lives with the tests, out of the production packages.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-from .schedules import (
+from microloan.loanmath.schedules import (
     _EXACT,
     _MSG_FIRST_DUE,
     _MSG_PRINCIPAL,

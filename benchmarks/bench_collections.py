@@ -3,7 +3,7 @@
 Run after ``python -m benchmarks.bench_eod --loans 100000 --workdir DIR`` (which builds the
 book, runs one day — opening the first cases — and keeps the database)::
 
-    python -m microloan.collections.bench --workdir DIR --days 2 --collectors 20
+    python -m benchmarks.bench_collections --workdir DIR --days 2 --collectors 20
 
 It adds collectors (one in five senior) and pending promises due today, then runs the real end
 of day for ``--days`` more days and prints, per day, one JSON line per part of

@@ -1,7 +1,7 @@
 """What the post-loan hook adds to end of day, on a synthetic book.
 
-Run: ``python -m microloan.risk.postloan.bench --loans 100000``. Builds N active loans with
-microloan.batch.testing.build_synthetic_book as of the first business day of a month (not
+Run: ``python -m benchmarks.bench_postloan --loans 100000``. Builds N active loans with
+microloan.batch.tests.synthetic.build_synthetic_book as of the first business day of a month (not
 timed), adds the loan transactions lending would have written (a disbursement per loan, a
 repayment per paid instalment) so the history queries read real rows, then runs end of day on
 that day (every open line checked) and on the next (an ordinary day) and prints the
@@ -49,9 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     from microloan.batch.services import BATCH_ACTOR, run_eod
-    from microloan.batch.testing import build_synthetic_book
-
-    from .hooks import HOOK_NAME, register
+    from microloan.batch.tests.synthetic import build_synthetic_book
+    from microloan.risk.postloan.hooks import HOOK_NAME, register
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from microloan.batch.tests.synthetic_schedules import generate_schedules_batch
 from microloan.kernel.errors import BusinessRuleViolation, ValidationFailed
-from microloan.lending.schedules import RepaymentMethod, generate_schedule
-from microloan.lending.schedules_batch import generate_schedules_batch
+from microloan.loanmath.schedules import RepaymentMethod, generate_schedule
 
 ROUNDINGS = ["half_up", "half_even", "down", "up"]
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microloan.kernel.errors import ValidationFailed
-from microloan.lending.allocation import (
+from microloan.loanmath.allocation import (
     COMPONENTS,
     DEFAULT_ORDER,
     InstalmentDue,

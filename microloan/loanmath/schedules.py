@@ -23,8 +23,8 @@ Due dates fall monthly on the anchor's day of month (the start date's, or the gi
 date's); a month without that day (29th–31st) uses its last day, and the next month goes back
 to the anchor day: dates are always computed from the anchor, never from the previous due date.
 
-``schedules_batch.generate_schedules_batch`` computes the same schedules for many loans at once
-with numpy int64 arithmetic; it equals ``generate_schedule`` to the fen (the tests check this).
+The synthetic test and benchmark book computes the same schedules for many loans at once with
+numpy (``microloan.batch.tests.synthetic_schedules``); it equals ``generate_schedule`` to the fen.
 """
 
 from __future__ import annotations

@@ -24,8 +24,7 @@ from microloan.lending.models import CreditLine, Instalment, Loan
 from microloan.lending.services import drawdowns, lines, repayments
 from microloan.products.domain import default_weilidai_terms
 from microloan.products.models import Product, ProductVersion
-
-from .services import run_postloan_checks
+from microloan.risk.postloan.services import run_postloan_checks
 
 EOD_ACTOR = Actor.system("test-eod")
 SETUP_ACTOR = Actor.system("test")

@@ -12,12 +12,13 @@ FIELD_BLIND_INDEX_KEY is unset the blind indexes are keyed from the FIRST key: r
 setting FIELD_BLIND_INDEX_KEY) changes the index key, so run ``keys reindex`` straight after;
 until then look-ups by ID number, phone or card find nothing.
 
-Each subcommand is a ``KeysSubcommand`` in ``SUBCOMMANDS``.
+Each subcommand is a ``KeysSubcommand`` in ``SUBCOMMANDS``. The command lives in contracts
+because it covers both: customers' encrypted fields (through ``customers.key_rotation``) and
+contracts' own files and signing keys.
 """
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from microloan.customers.key_rotation import (
@@ -28,14 +29,12 @@ from microloan.customers.key_rotation import (
     rotate_encryption_keys,
 )
 
+from ...signing import init_signing_keys
+from ...storage import reencrypt_stored_files
+
 
 def _contract_files(*, dry_run: bool):
-    """The contract files' rotation (contracts stores its PDFs encrypted with these keys), or
-    None where the contracts app is not installed."""
-    if not apps.is_installed("microloan.contracts"):
-        return None
-    from microloan.contracts.storage import reencrypt_stored_files
-
+    """The contract files' rotation (contracts stores its PDFs encrypted with these keys)."""
     return reencrypt_stored_files(dry_run=dry_run)
 
 
@@ -95,10 +94,9 @@ class Status(KeysSubcommand):
             out.write(f"  {index.column}: current={index.current} stale={index.stale}")
         pending = []
         files = _contract_files(dry_run=True)
-        if files is not None:
-            out.write(f"  contract files: {files.files} stored, {files.rewritten} on older keys")
-            if files.rewritten:
-                pending.append(f"{files.rewritten} contract files need `microloan keys rotate`")
+        out.write(f"  contract files: {files.files} stored, {files.rewritten} on older keys")
+        if files.rewritten:
+            pending.append(f"{files.rewritten} contract files need `microloan keys rotate`")
         if status.values_to_rotate:
             pending.append(f"{status.values_to_rotate} values need `microloan keys rotate`")
         if status.indexes_to_rebuild:
@@ -123,10 +121,9 @@ class Rotate(KeysSubcommand):
         report = rotate_encryption_keys(chunk_size=_checked_chunk_size(options))
         _write_report(command, report, "values re-encrypted")
         files = _contract_files(dry_run=False)
-        if files is not None:
-            command.stdout.write(
-                f"  contract files: {files.files} stored, {files.rewritten} re-encrypted"
-            )
+        command.stdout.write(
+            f"  contract files: {files.files} stored, {files.rewritten} re-encrypted"
+        )
 
 
 class Reindex(KeysSubcommand):
@@ -149,8 +146,6 @@ class Init(KeysSubcommand):
         parser.add_argument("--force", action="store_true", help="replace existing keys")
 
     def run(self, command: BaseCommand, options: dict) -> None:
-        from microloan.contracts.signing import init_signing_keys
-
         result = init_signing_keys(force=options["force"])
         command.stdout.write(command.style.SUCCESS(f"Contract signing keys: {result}"))
 

@@ -5,7 +5,7 @@ business day D after end of day ran through D − 1: mixed methods and terms, tw
 rounding half-even), every instalment row, about ``overdue_share`` of them with unpaid rolled
 instalments (overdue amounts, DPD, category, penalties), and opening ledger entries per
 product equal to the loan sub-ledger. Schedules come from
-lending.schedules_batch.generate_schedules_batch; rows go in with executemany in large
+batch.tests.synthetic_schedules.generate_schedules_batch; rows go in with executemany in large
 transactions. Not for production data.
 """
 
@@ -18,6 +18,7 @@ import numpy as np
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from microloan.batch.tests.synthetic_schedules import generate_schedules_batch
 from microloan.kernel.actors import Actor
 from microloan.kernel.services import set_initial_business_date
 from microloan.ledger import accounts as gl
@@ -29,8 +30,7 @@ from microloan.lending.classification import (
     SUBSTANDARD_MAX_DPD,
 )
 from microloan.lending.models import RATE_SCALE, CreditLine, Instalment, Loan
-from microloan.lending.schedules import RepaymentMethod
-from microloan.lending.schedules_batch import generate_schedules_batch
+from microloan.loanmath.schedules import RepaymentMethod
 
 # (product code, rounding, share of loans)
 PRODUCTS = (("WLD", "half_up", 0.9), ("WLDE", "half_even", 0.1))

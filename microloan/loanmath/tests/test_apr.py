@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microloan.kernel.errors import ValidationFailed
-from microloan.lending.apr import (
+from microloan.loanmath.apr import (
     annual_percentage_rate,
     apr_for_schedule,
     effective_annual_rate,
 )
-from microloan.lending.schedules import generate_schedule
+from microloan.loanmath.schedules import generate_schedule
 
 DAY0 = date(2025, 3, 15)
 FOUR = Decimal("0.0001")

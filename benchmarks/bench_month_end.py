@@ -1,7 +1,7 @@
 """What the month-end analytics hook adds to end of day, and what the report queries cost.
 
-Run: ``python -m microloan.reports.benchmark --loans 100000``. Builds N loans (not timed) with
-microloan.batch.testing.build_synthetic_book in a fresh SQLite file on the last day of a
+Run: ``python -m benchmarks.bench_month_end --loans 100000``. Builds N loans (not timed) with
+microloan.batch.tests.synthetic.build_synthetic_book in a fresh SQLite file on the last day of a
 month, runs end of day for that day, and prints JSON lines: the hook's seconds and rows
 against the whole run, the bytes its rows take, a rerun of the hook (idempotent), and the
 seconds of each report query on the result. Keep N modest on a shared machine.
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from microloan.batch.services import BATCH_ACTOR, run_eod
     from microloan.batch.sql import ID_CEILING
-    from microloan.batch.testing import build_synthetic_book
+    from microloan.batch.tests.synthetic import build_synthetic_book
     from microloan.kernel.actors import Actor
     from microloan.reports import services
     from microloan.reports.models import LoanMonthEnd
