@@ -11,7 +11,7 @@ from pydantic import ConfigDict, field_validator
 
 from microloan.kernel.input_types import ApiDate, BodyBool, BodyInt, PageNumber, PageSize
 from microloan.kernel.money import to_yuan_str
-from microloan.lending.services.queries import Page
+from microloan.kernel.pagination import Page
 
 from .models import CollectionCase, ContactAttempt, PromiseToPay
 

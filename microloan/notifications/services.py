@@ -22,8 +22,8 @@ from microloan.audit.services import record_audit
 from microloan.customers.models import Customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from microloan.kernel.pagination import Page, paginate
 from microloan.kernel.sql import select_values
-from microloan.lending.services.queries import Page, paginate
 
 from . import rendering
 from .defaults import DEFAULT_TEMPLATES, DEFAULTS_BY_CODE

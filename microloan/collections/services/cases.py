@@ -13,9 +13,9 @@ from microloan.customers.models import Customer
 from microloan.customers.services import masked_customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
+from microloan.kernel.pagination import Page, paginate
 from microloan.kernel.services import get_business_date
 from microloan.lending.models import MakerCheckerRequest
-from microloan.lending.services.queries import Page, paginate
 from microloan.lending.services.restructure import propose_restructure
 
 from ..models import Bucket, CollectionCase, OverdueCause
