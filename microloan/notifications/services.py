@@ -23,7 +23,7 @@ from microloan.customers.models import Customer
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from microloan.kernel.pagination import Page, paginate
-from microloan.kernel.sql import select_values
+from microloan.kernel.sql import select_values_in
 
 from . import rendering
 from .defaults import DEFAULT_TEMPLATES, DEFAULTS_BY_CODE
@@ -197,19 +197,8 @@ def update_template(*, actor: Actor, code: str, changes: Mapping[str, str]) -> M
 
 def preferred_languages(customer_ids: Iterable[str]) -> dict[str, str]:
     """customer public id → preferred language, for the ids that are customers."""
-    ids = list(set(customer_ids))
-    if len(ids) == 1:  # one event's borrower: prepared SQL
-        return dict(
-            select_values(Customer, ["public_id", "preferred_language"], '"public_id" = %s', ids)
-        )
-    languages: dict[str, str] = {}
-    for start in range(0, len(ids), 900):  # SQLite's host-parameter limit
-        languages.update(
-            Customer.objects.filter(public_id__in=ids[start : start + 900]).values_list(
-                "public_id", "preferred_language"
-            )
-        )
-    return languages
+    ids = sorted(set(customer_ids))
+    return dict(select_values_in(Customer, ["public_id", "preferred_language"], "public_id", ids))
 
 
 def enqueue_message(

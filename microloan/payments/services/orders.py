@@ -319,7 +319,7 @@ def create_refund_order(
     actor.require(PERM_CHANGE, repayments.PERM_REFUND)
     _refuse_bad_amount(amount)
     with transaction.atomic():
-        loan = select_one(Loan, '"public_id" = %s', [str(loan_id)[:60]], lock=True)
+        loan = Loan.objects.select_for_update().filter(public_id=str(loan_id)[:60]).first()
         if loan is None:
             raise NotFound(_("No such loan."), code="loan_not_found", fields={"loan_id": loan_id})
         open_refunds = PaymentOrder.objects.filter(
