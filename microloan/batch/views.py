@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.lists import display_page
 from microloan.kernel.errors import NotFound
 
 from .services import PERM_VIEW, get_run, list_runs, run_checkpoints
-
-RUNS_PAGE_SIZE = 50
 
 
 @staff_page(PERM_VIEW)
 def run_list(request):
     runs = list_runs(actor=actor_for(request))
-    page = Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = display_page(request, runs)
     return render(request, "batch/runs.html", {"page": page})
 
 

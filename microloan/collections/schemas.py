@@ -11,7 +11,7 @@ from pydantic import ConfigDict, field_validator
 
 from microloan.kernel.input_types import ApiDate, BodyBool, BodyInt, PageNumber, PageSize
 from microloan.kernel.money import to_yuan_str
-from microloan.lending.services.queries import Page
+from microloan.kernel.pagination import Page, page_of
 
 from .models import CollectionCase, ContactAttempt, PromiseToPay
 
@@ -125,12 +125,7 @@ class CasePage(Schema):
 
     @classmethod
     def of(cls, page: Page) -> dict[str, Any]:
-        return {
-            "items": [CaseOut.of(case) for case in page.items],
-            "total": page.total,
-            "page": page.page,
-            "page_size": page.page_size,
-        }
+        return page_of(page, CaseOut.of)
 
 
 class ContactOut(Schema):

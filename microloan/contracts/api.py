@@ -15,6 +15,7 @@ from ninja.responses import Status
 from microloan.api.auth import borrower_auth, staff_auth
 from microloan.api.idempotency import idempotent
 from microloan.api.middleware import client_ip
+from microloan.kernel.pagination import page_of
 
 from .schemas import (
     ContractDetailOut,
@@ -42,12 +43,7 @@ SHA256_HEADER = "X-Content-SHA256"
 
 
 def _page(page) -> dict:
-    return {
-        "items": [ContractOut.of(item) for item in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }
+    return page_of(page, ContractOut.of)
 
 
 def _pdf_response(request: HttpRequest, contract_id: str) -> HttpResponse:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
-from microloan.backoffice.pages import page_number
+from microloan.backoffice.lists import filtered_page, render_list
 from microloan.kernel.errors import DomainError
 
 from .forms import STATE_LABELS, ContractFilterForm, TemplateForm
@@ -26,8 +26,6 @@ from .services.common import (
     contract_state,
 )
 
-PAGE_SIZE = 50
-
 
 def _refusal_page(request, refusal: DomainError):
     return render(request, "contracts/refused.html", {"refusal": refusal}, status=refusal.status)
@@ -36,24 +34,16 @@ def _refusal_page(request, refusal: DomainError):
 @staff_page(VIEW_CONTRACT)
 def contract_search(request):
     form = ContractFilterForm(request.GET or None)
-    page, error = None, None
-    if form.is_bound and not form.is_valid():
-        error = form.errors
-    else:
-        filters = form.cleaned_data if form.is_bound else {}
-        try:
-            page = queries.list_contracts(
-                actor=actor_for(request),
-                **{k: v for k, v in filters.items() if v not in ("", None)},
-                page=page_number(request),
-                page_size=PAGE_SIZE,
-            )
-        except DomainError as refusal:
-            error = refusal.as_dict()["fields"]
+    page, error = filtered_page(request, form, queries.list_contracts)
     rows = [(c, STATE_LABELS[contract_state(c)]) for c in page.items] if page else []
     context = {"form": form, "page": page, "rows": rows, "error": error}
-    template = "contracts/_results.html" if request.htmx else "contracts/search.html"
-    return render(request, template, context, status=422 if error else 200)
+    return render_list(
+        request,
+        "contracts/search.html",
+        "contracts/_results.html",
+        context,
+        status=422 if error else 200,
+    )
 
 
 @staff_page(VIEW_CONTRACT)

@@ -34,6 +34,7 @@ from microloan.api.middleware import client_ip
 from microloan.api.schemas import ErrorOut
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 from microloan.kernel.input_types import BodyInt, PageNumber, PageSize
+from microloan.kernel.pagination import paginate
 from microloan.kernel.services import get_business_date
 
 from . import services
@@ -241,8 +242,8 @@ def _detail(customer) -> dict[str, Any]:
 
 
 def _page(rows, page: int, page_size: int) -> tuple[list, int]:
-    start = (page - 1) * page_size
-    return list(rows[start : start + page_size]), rows.count()
+    found = paginate(rows, page, page_size)
+    return found.items, found.total
 
 
 # --- borrowers -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from microloan.kernel.sql import select_one, select_values
+from microloan.kernel.sql import select_one, select_values, select_values_in
 
 from .models import Consent, Customer
 from .services import consents_in_force, masked_customer
@@ -34,19 +34,8 @@ def _chunks(values: list) -> Iterable[list]:
 
 def preferred_languages(customer_ids: Iterable[str]) -> dict[str, str]:
     """customer public id → preferred language, for the ids that are customers."""
-    ids = list(set(customer_ids))
-    if len(ids) == 1:  # one event's borrower: prepared SQL
-        return dict(
-            select_values(Customer, ["public_id", "preferred_language"], '"public_id" = %s', ids)
-        )
-    languages: dict[str, str] = {}
-    for chunk in _chunks(ids):
-        languages.update(
-            Customer.objects.filter(public_id__in=chunk).values_list(
-                "public_id", "preferred_language"
-            )
-        )
-    return languages
+    ids = sorted(set(customer_ids))
+    return dict(select_values_in(Customer, ["public_id", "preferred_language"], "public_id", ids))
 
 
 def phone_index_of(customer_id: str) -> str:

@@ -459,12 +459,11 @@ def _grant(
     channel: str,
     client_ip: str | None,
 ) -> Consent:
-    active = select_one(  # prepared SQL: every registration grants two or three
-        Consent,
-        '"customer_id" = %s AND "purpose" = %s AND "withdrawn_at" IS NULL',
-        [customer.pk, purpose],
-        order_by='"id"',
-        lock=True,
+    active = (
+        Consent.objects.select_for_update()
+        .filter(customer_id=customer.pk, purpose=purpose, withdrawn_at__isnull=True)
+        .order_by("id")
+        .first()
     )
     if active is not None and active.text_version == text_version:
         return active  # granting again what is in force changes nothing

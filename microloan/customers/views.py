@@ -6,28 +6,18 @@ rendered once into that reply (``Cache-Control: no-store``), never stored in the
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
-from microloan.backoffice.pages import is_fragment_request
+from microloan.backoffice.lists import display_page, render_list
 from microloan.kernel.errors import NotFound, ValidationFailed
 from microloan.kernel.services import get_business_date
 
 from . import services
 from .forms import REVEAL_FIELD_CHOICES, AccessLogFilterForm, CustomerSearchForm, RevealForm
-
-PAGE_SIZE = 50
-
-
-def _render(request, full: str, fragment: str, context: dict, status: int = 200):
-    template = fragment if is_fragment_request(request) else full
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 @require_GET
@@ -38,11 +28,12 @@ def customer_search(request):
     if not form.is_bound or form.is_valid():
         filters = form.cleaned_data if form.is_bound else {}
         customers = services.search_customers(actor=actor_for(request), **filters)
-        page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
         today = get_business_date()
-        page.object_list = [services.masked_customer(c, on=today) for c in page.object_list]
+        page = display_page(request, customers).map(
+            lambda customer: services.masked_customer(customer, on=today)
+        )
     context = {"form": form, "page": page}
-    return _render(request, "customers/search.html", "customers/_results.html", context)
+    return render_list(request, "customers/search.html", "customers/_results.html", context)
 
 
 def _customer_context(request, customer_id: str) -> dict:
@@ -92,7 +83,7 @@ def customer_reveal(request, customer_id: str):
             form = RevealForm()
             status = 200
     context["reveal_form"] = form
-    response = _render(
+    response = render_list(
         request, "customers/detail.html", "customers/_reveal.html", context, status=status
     )
     add_never_cache_headers(response)  # the clear value must not stay in any cache
@@ -107,6 +98,6 @@ def access_log(request):
     if not form.is_bound or form.is_valid():
         filters = form.cleaned_data if form.is_bound else {}
         accesses = services.list_data_accesses(actor=actor_for(request), **filters)
-        page = Paginator(accesses, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = display_page(request, accesses)
     context = {"form": form, "page": page}
-    return _render(request, "customers/access_log.html", "customers/_access_rows.html", context)
+    return render_list(request, "customers/access_log.html", "customers/_access_rows.html", context)

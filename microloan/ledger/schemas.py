@@ -9,6 +9,7 @@ from pydantic import ConfigDict
 
 from microloan.kernel.input_types import ApiDate, PageNumber, PageSize
 from microloan.kernel.money import parse_yuan, to_yuan_str
+from microloan.kernel.pagination import page_of
 
 from .accounts import ACCOUNT_CODE_MAX_LENGTH
 from .domain import DESCRIPTION_MAX_LENGTH, REF_MAX_LENGTH, LineDraft
@@ -154,12 +155,7 @@ class EntryPageOut(Schema):
 
     @staticmethod
     def of(page: EntryPage) -> dict:
-        return {
-            "items": [EntryOut.of(entry) for entry in page.items],
-            "total": page.total,
-            "page": page.page,
-            "page_size": page.page_size,
-        }
+        return page_of(page, EntryOut.of)
 
 
 class TrialBalanceRowOut(Schema):

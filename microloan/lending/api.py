@@ -18,6 +18,7 @@ from microloan.api.auth import borrower_auth, staff_auth
 from microloan.api.idempotency import idempotent
 from microloan.kernel.input_types import ApiDate, PageNumber, PageSize, QueryInt
 from microloan.kernel.money import parse_yuan
+from microloan.kernel.pagination import page_of
 from microloan.kernel.rounding import parse_rate
 from microloan.kernel.services import get_business_date
 
@@ -43,7 +44,6 @@ from .schemas import (
     TransactionOut,
     TransactionsOut,
     apr_fields,
-    page_of,
     rate_str,
 )
 from .services import (

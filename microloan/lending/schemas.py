@@ -22,7 +22,7 @@ from .models import (
     MakerCheckerRequest,
     ManualPosting,
 )
-from .services.queries import Page, line_apr, loan_apr
+from .services.queries import line_apr, loan_apr
 from .services.quotes import PayoffQuote
 
 MONEY = Field(max_length=24, description='Yuan with at most two decimals, e.g. "1234.56".')
@@ -336,15 +336,6 @@ class RequestOut(Schema):
             "created_at": request.created_at,
             "decided_at": request.decided_at,
         }
-
-
-def page_of(page: Page, shape) -> dict[str, Any]:
-    return {
-        "items": [shape(item) for item in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }
 
 
 class LinePage(Schema):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.lists import filtered_page, render_list
 from microloan.backoffice.pages import flash_refusal, page_number
 from microloan.kernel.errors import DomainError
 from microloan.kernel.services import get_business_date
@@ -40,24 +41,16 @@ PAGE_SIZE = 50
 @staff_page(VIEW_LOAN)
 def loan_search(request):
     form = LoanFilterForm(request.GET or None)
-    page, error = None, None
-    if form.is_bound and not form.is_valid():
-        error = form.errors
-    else:
-        filters = form.cleaned_data if form.is_bound else {}
-        try:
-            page = queries.list_loans(
-                actor=actor_for(request),
-                **{k: v for k, v in filters.items() if v not in ("", None)},
-                page=page_number(request),
-                page_size=PAGE_SIZE,
-            )
-        except DomainError as refusal:
-            error = refusal.as_dict()["fields"]
+    page, error = filtered_page(request, form, queries.list_loans)
     rows = [(loan, loan_apr(loan)) for loan in page.items] if page else []
     context = {"form": form, "page": page, "rows": rows, "error": error}
-    template = "lending/_loan_results.html" if request.htmx else "lending/loans.html"
-    return render(request, template, context, status=422 if error else 200)
+    return render_list(
+        request,
+        "lending/loans.html",
+        "lending/_loan_results.html",
+        context,
+        status=422 if error else 200,
+    )
 
 
 def _loan_context(request, loan_id: str, **extra) -> dict:
@@ -182,8 +175,7 @@ def line_list(request):
     )
     rows = [(line, line_apr(line)) for line in page.items]
     context = {"form": form, "page": page, "rows": rows}
-    template = "lending/_line_results.html" if request.htmx else "lending/lines.html"
-    return render(request, template, context)
+    return render_list(request, "lending/lines.html", "lending/_line_results.html", context)
 
 
 def _line_context(request, line_id: str, **forms) -> dict:

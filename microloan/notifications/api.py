@@ -15,6 +15,7 @@ from pydantic import ConfigDict
 
 from microloan.api.auth import borrower_auth, staff_auth
 from microloan.kernel.input_types import ApiDate, PageNumber, PageSize
+from microloan.kernel.pagination import page_of
 
 from . import services
 from .models import Message, MessageTemplate
@@ -159,22 +160,13 @@ class MessageTemplateIn(Input):
     body_en: str | None = Field(None, max_length=1000)
 
 
-def _page(page, shape) -> dict[str, Any]:
-    return {
-        "items": [shape(item) for item in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }
-
-
 # --- borrower ------------------------------------------------------------------------------------
 
 
 @router.get("/me/inbox", auth=borrower_auth, response=InboxPage)
 def my_inbox(request, filters: Query[InboxFilters]):
     page = services.list_inbox(actor=request.auth, **filters.dict())
-    return _page(page, InboxItemOut.of)
+    return page_of(page, InboxItemOut.of)
 
 
 @router.post("/me/inbox/{message_id}/read", auth=borrower_auth, response=InboxItemOut)
@@ -187,7 +179,7 @@ def read_inbox_message(request, message_id: str):
 
 @router.get("/messages", auth=staff_auth(services.VIEW_MESSAGE), response=MessagePage)
 def list_messages(request, filters: Query[MessageFilters]):
-    return _page(services.list_messages(actor=request.auth, **filters.dict()), MessageOut.of)
+    return page_of(services.list_messages(actor=request.auth, **filters.dict()), MessageOut.of)
 
 
 @router.get("/messages/{message_id}", auth=staff_auth(services.VIEW_MESSAGE), response=MessageOut)

@@ -15,13 +15,12 @@ from typing import Any
 from django.db import connection, transaction
 
 from microloan.kernel.ids import new_public_id
-from microloan.kernel.sql import select_values
+from microloan.kernel.sql import select_values_in
 
 from . import rendering
 from .models import MESSAGE_ID_PREFIX, Message, MessageTemplate
 
 INSERT_CHUNK = 1000
-LOOKUP_CHUNK = 900  # SQLite's host-parameter limit on old builds is 999
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,21 +71,10 @@ def build_message(
     )
 
 
-FEW_KEYS = 4
-
-
 def taken_keys(keys: Sequence[str]) -> set[str]:
-    if len(keys) <= FEW_KEYS:  # one event's messages: prepared SQL
-        where = f'"dedupe_key" IN ({", ".join(["%s"] * len(keys))})'
-        return {key for (key,) in select_values(Message, ["dedupe_key"], where, keys)}
-    taken: set[str] = set()
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        taken.update(
-            Message.objects.filter(dedupe_key__in=keys[start : start + LOOKUP_CHUNK]).values_list(
-                "dedupe_key", flat=True
-            )
-        )
-    return taken
+    """The dedupe keys among ``keys`` a message already has (prepared SQL: one event's few
+    keys and a reminder run's thousands alike)."""
+    return {key for (key,) in select_values_in(Message, ["dedupe_key"], "dedupe_key", keys)}
 
 
 _COLUMNS = (

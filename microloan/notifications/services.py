@@ -22,7 +22,7 @@ from microloan.audit.services import record_audit
 from microloan.customers.interface import preferred_languages
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from microloan.lending.services.queries import Page, paginate
+from microloan.kernel.pagination import Page, paginate
 
 from . import rendering
 from .defaults import DEFAULT_TEMPLATES, DEFAULTS_BY_CODE

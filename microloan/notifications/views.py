@@ -11,38 +11,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
-from microloan.backoffice.pages import flash_refusal, page_number
+from microloan.backoffice.lists import filtered_page, render_list
+from microloan.backoffice.pages import flash_refusal
 from microloan.kernel.errors import DomainError, NotFound
 
 from . import services
 from .forms import MessageFilterForm, TemplateForm
 
-PAGE_SIZE = 50
-
 
 @staff_page(services.VIEW_MESSAGE)
 def message_log(request):
     form = MessageFilterForm(request.GET or None)
-    page, error = None, None
-    if form.is_bound and not form.is_valid():
-        error = form.errors
-    else:
-        filters = form.cleaned_data if form.is_bound else {}
-        try:
-            page = services.list_messages(
-                actor=actor_for(request),
-                **{k: v for k, v in filters.items() if v not in ("", None)},
-                page=page_number(request),
-                page_size=PAGE_SIZE,
-            )
-        except DomainError as refusal:
-            error = refusal.as_dict()["fields"]
+    page, error = filtered_page(request, form, services.list_messages)
     rows = [(m, services.mask_text(m.body)) for m in page.items] if page else []
     context = {"form": form, "page": page, "rows": rows, "error": error}
-    template = (
-        "notifications/_message_results.html" if request.htmx else "notifications/messages.html"
+    return render_list(
+        request,
+        "notifications/messages.html",
+        "notifications/_message_results.html",
+        context,
+        status=422 if error else 200,
     )
-    return render(request, template, context, status=422 if error else 200)
 
 
 @staff_page(services.VIEW_MESSAGE)

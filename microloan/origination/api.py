@@ -35,6 +35,7 @@ from microloan.kernel.errors import PermissionDenied, ValidationFailed
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 from microloan.kernel.input_types import ApiDate, BodyInt
 from microloan.kernel.money import MoneyFormatError, parse_yuan, to_yuan_str
+from microloan.kernel.pagination import paginate
 
 from . import services
 from .models import REASON_MAX_LENGTH, AdmissionPolicy
@@ -277,13 +278,13 @@ class SearchIn(PageIn):
 
 
 def _page(rows, paging: PageIn, shape) -> dict[str, Any]:
-    start = (paging.page - 1) * paging.page_size
-    items = list(rows[start : start + paging.page_size])
+    """The kernel's page, in the shape origination's API has always answered (``count``)."""
+    found = paginate(rows, paging.page, paging.page_size)
     return {
-        "items": shape(items),
-        "count": rows.count(),
-        "page": paging.page,
-        "page_size": paging.page_size,
+        "items": shape(found.items),
+        "count": found.total,
+        "page": found.page,
+        "page_size": found.page_size,
     }
 
 

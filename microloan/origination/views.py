@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.lists import display_page
 from microloan.backoffice.pages import flash_refusal, run_action
 from microloan.kernel.errors import DomainError, NotFound
 from microloan.kernel.money import to_yuan_str
@@ -23,7 +23,6 @@ from . import services
 from .forms import ApplicationSearchForm, FinalDecisionForm, InitialDecisionForm, PolicyDraftForm
 from .models import ApplicationState
 
-PAGE_SIZE = 50
 STAGE_TITLES = {"initial": _("Initial review queue"), "final": _("Final review queue")}
 
 
@@ -35,8 +34,7 @@ def application_list(request):
     if not form.is_bound or form.is_valid():
         filters = {k: v for k, v in (form.cleaned_data if form.is_bound else {}).items() if v}
         rows = services.search_applications(actor=actor_for(request), **filters)
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = [services.summary_of(a) for a in page.object_list]
+        page = display_page(request, rows).map(services.summary_of)
     else:
         status = 422
     return render(
@@ -51,13 +49,13 @@ def queue(request, stage: str):
         raise Http404
     actor = actor_for(request)
     rows = services.review_queue(actor=actor, stage=stage)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = display_page(request, rows)
     permission = services.PERM_REVIEW_INITIAL if stage == "initial" else services.PERM_REVIEW_FINAL
     context = {
         "stage": stage,
         "title": STAGE_TITLES[stage],
         "page": page,
-        "rows": services.with_sla_flags(page.object_list),
+        "rows": services.with_sla_flags(page.items),
         "may_review": request.user.has_perm(permission),
         "me": actor.id,
     }

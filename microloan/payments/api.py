@@ -23,6 +23,7 @@ from microloan.api.auth import borrower_auth, staff_auth
 from microloan.api.idempotency import KEY_HEADER, idempotent
 from microloan.kernel.input_types import ApiDate, PageNumber, PageSize
 from microloan.kernel.money import parse_yuan
+from microloan.kernel.pagination import page_of
 
 from .schemas import (
     BreakOut,
@@ -37,7 +38,6 @@ from .schemas import (
     RefundIn,
     RepaymentIn,
     ResolveIn,
-    page_of,
 )
 from .services import callbacks, orders, queries, reconcile
 from .signing import SIGNATURE_HEADER

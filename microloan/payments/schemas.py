@@ -172,12 +172,3 @@ class CallbackOut(Schema):
     order_id: str
     status: str
     duplicate: bool
-
-
-def page_of(page, shape) -> dict[str, Any]:
-    return {
-        "items": [shape(item) for item in page.items],
-        "total": page.total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }

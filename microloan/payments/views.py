@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
-from microloan.backoffice.pages import flash_refusal, page_number
+from microloan.backoffice.lists import filtered_page, render_list
+from microloan.backoffice.pages import flash_refusal
 from microloan.kernel.errors import DomainError
 from microloan.kernel.services import get_business_date
 
@@ -24,35 +25,21 @@ VIEW_ORDER = "payments.view_paymentorder"
 CHANGE_ORDER = "payments.change_paymentorder"
 VIEW_BREAK = "payments.view_settlementbreak"
 CHANGE_BREAK = "payments.change_settlementbreak"
-PAGE_SIZE = 50
 MAX_FILE_BYTES = 20 * 1024 * 1024
-
-
-def _listing(request, form, find):
-    page, error = None, None
-    if form.is_bound and not form.is_valid():
-        error = form.errors
-    else:
-        filters = form.cleaned_data if form.is_bound else {}
-        try:
-            page = find(
-                actor=actor_for(request),
-                **{k: v for k, v in filters.items() if v not in ("", None)},
-                page=page_number(request),
-                page_size=PAGE_SIZE,
-            )
-        except DomainError as refusal:
-            error = refusal.as_dict()["fields"]
-    return page, error
 
 
 @staff_page(VIEW_ORDER)
 def order_list(request):
     form = OrderFilterForm(request.GET or None)
-    page, error = _listing(request, form, queries.list_orders)
+    page, error = filtered_page(request, form, queries.list_orders)
     context = {"form": form, "page": page, "error": error}
-    template = "payments/_order_results.html" if request.htmx else "payments/orders.html"
-    return render(request, template, context, status=422 if error else 200)
+    return render_list(
+        request,
+        "payments/orders.html",
+        "payments/_order_results.html",
+        context,
+        status=422 if error else 200,
+    )
 
 
 @staff_page(VIEW_ORDER)
@@ -83,7 +70,7 @@ def order_query(request, order_id: str):
 @staff_page(VIEW_BREAK)
 def break_list(request):
     form = BreakFilterForm(request.GET or {"status": "open"})
-    page, error = _listing(request, form, queries.list_breaks)
+    page, error = filtered_page(request, form, queries.list_breaks)
     context = {
         "form": form,
         "page": page,
@@ -91,8 +78,13 @@ def break_list(request):
         "resolve_form": ResolveForm(),
         "reconcile_form": ReconcileForm(initial={"business_date": get_business_date()}),
     }
-    template = "payments/_break_results.html" if request.htmx else "payments/breaks.html"
-    return render(request, template, context, status=422 if error else 200)
+    return render_list(
+        request,
+        "payments/breaks.html",
+        "payments/_break_results.html",
+        context,
+        status=422 if error else 200,
+    )
 
 
 @require_POST

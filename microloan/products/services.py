@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -29,6 +30,7 @@ from microloan.kernel.errors import (
     ValidationFailed,
 )
 from microloan.kernel.maker_checker import ConfigKind, MakerChecker
+from microloan.kernel.text import clean_reason as kernel_clean_reason
 from microloan.kernel.versions import staff_user_pk
 
 from .domain import ProductTerms, default_weilidai_terms
@@ -145,15 +147,7 @@ def _staff_user_pk(actor: Actor) -> int:
     return staff_user_pk(actor)
 
 
-def _clean_reason(reason: Any, *, required: bool) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
-    if required and not text:
-        raise ValidationFailed(code="reason_required", fields={"reason": _("Give a reason.")})
-    if len(text) > REASON_MAX_LENGTH:
-        raise ValidationFailed(
-            code="reason_too_long", fields={"reason": _("At most 1000 characters.")}
-        )
-    return text
+_clean_reason = partial(kernel_clean_reason, max_length=REASON_MAX_LENGTH)
 
 
 def _clean_names(names: Mapping[str, Any]) -> tuple[str, str]:

@@ -10,7 +10,6 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.lists import display_page
 from microloan.backoffice.pages import flash_refusal, run_action
 from microloan.kernel.errors import DomainError, NotFound
 
@@ -32,8 +32,6 @@ from .services.common import (
     PERM_VIEW_RULESET,
     PERM_VIEW_SCORECARD,
 )
-
-PAGE_SIZE = 50
 
 
 class BlacklistFilterForm(forms.Form):
@@ -91,12 +89,12 @@ def blacklist(request):
         kind=filters.get("kind") or None,
         in_force=None if state is None else state == "live",
     )
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = display_page(request, entries)
     now = timezone.now()
     context = {
         "form": form,
         "page": page,
-        "rows": [(entry, entry.is_in_force(now)) for entry in page.object_list],
+        "rows": [(entry, entry.is_in_force(now)) for entry in page.items],
         "add_form": BlacklistAddForm(),
         "may_change": request.user.has_perm(PERM_CHANGE_BLACKLIST),
     }

@@ -12,9 +12,9 @@ from microloan.audit.services import record_audit
 from microloan.customers.interface import masked_customer_of
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
+from microloan.kernel.pagination import Page, paginate
 from microloan.kernel.services import get_business_date
 from microloan.lending.interface import RestructureProposal, propose_loan_restructure
-from microloan.lending.services.queries import Page, paginate
 
 from ..models import Bucket, CollectionCase, OverdueCause
 from .common import (

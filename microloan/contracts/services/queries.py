@@ -12,7 +12,7 @@ from microloan.customers.interface import legal_identity
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import PermissionDenied, ValidationFailed
 from microloan.kernel.masking import mask_value
-from microloan.lending.services.queries import Page, paginate
+from microloan.kernel.pagination import Page, paginate
 
 from ..models import Contract, Kind
 from .common import VIEW_CONTRACT, State, visible_contract

@@ -17,7 +17,7 @@ from django.utils import timezone
 from microloan.customers.models import Consent, Customer
 from microloan.customers.synthetic import make_card_number, make_id_number
 from microloan.kernel.ids import new_public_id
-from microloan.kernel.sql import insert_many, select_one, select_values
+from microloan.kernel.sql import insert_many, select_one, select_values, select_values_in
 from microloan.origination.models import Application, ApplicationTransition
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +216,15 @@ def test_insert_many_stores_what_bulk_create_stores():
     assert rows[:2] == rows[2:] and len(rows) == 4
     assert all(not step._state.adding for step in prepared)
     insert_many([])  # nothing to do
+
+
+def test_select_values_in_matches_filter_in_for_few_and_many_keys():
+    for n in range(5):
+        _application(customer_id=f"cus_{n}").save()
+    assert select_values_in(Application, ["customer_id"], "customer_id", []) == []
+    few = select_values_in(Application, ["customer_id"], "customer_id", ["cus_1", "cus_3", "x"])
+    assert sorted(few) == [("cus_1",), ("cus_3",)]
+    many = [f"cus_{n}" for n in range(2_000)]  # three chunks, the last padded
+    assert sorted(select_values_in(Application, ["customer_id"], "customer_id", many)) == sorted(
+        Application.objects.values_list("customer_id")
+    )

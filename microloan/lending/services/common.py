@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from django.db import models
@@ -15,6 +16,7 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from microloan.kernel.services import get_business_date
 from microloan.kernel.sql import select_one
+from microloan.kernel.text import clean_reason as kernel_clean_reason
 
 from ..models import RATE_SCALE, CreditLine, Loan, MakerCheckerRequest
 from .product_terms import attach_product_version
@@ -56,15 +58,8 @@ def require_user(actor: Actor) -> int:
     return actor.user_pk
 
 
-def clean_reason(reason: str, field: str = "reason") -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(code="reason_required", fields={field: _("Give a reason.")})
-    if len(reason) > MAX_REASON_LENGTH:
-        raise ValidationFailed(
-            code="reason_too_long", fields={field: _("At most 1000 characters.")}
-        )
-    return reason
+# The kernel's one reason check (always required), at the length lending's columns hold.
+clean_reason = partial(kernel_clean_reason, max_length=MAX_REASON_LENGTH)
 
 
 def check_positive_amount(amount: Any, field: str = "amount") -> int:

@@ -7,16 +7,15 @@ computed here so every screen shows the same figure.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import ValidationFailed
+from microloan.kernel.pagination import DEFAULT_PAGE_SIZE, Page, paginate
 from microloan.kernel.services import get_business_date
 from microloan.loanmath.apr import apr_for_schedule
 from microloan.loanmath.schedules import generate_schedule
@@ -24,31 +23,6 @@ from microloan.products.domain import ProductTerms, apr_at_rate
 
 from ..models import CreditLine, Instalment, Loan, LoanTransaction, MakerCheckerRequest
 from .common import PERM_VIEW_LINE, PERM_VIEW_LOAN, visible_line, visible_loan
-
-MAX_PAGE_SIZE = 200
-DEFAULT_PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.page_size - 1) // self.page_size, 1)
-
-
-def paginate(queryset: QuerySet, page: int, page_size: int) -> Page:
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed(
-            code="invalid_page", fields={"page": _("Pages start at 1; at most 200 per page.")}
-        )
-    total = queryset.count()
-    start = (page - 1) * page_size
-    return Page(list(queryset[start : start + page_size]), total, page, page_size)
 
 
 def _scope(actor: Actor, queryset: QuerySet, perm: str) -> QuerySet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.utils import timezone
@@ -11,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from microloan.audit.services import record_audit
 from microloan.kernel import events
 from microloan.kernel.actors import Actor
-from microloan.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from microloan.kernel.errors import Conflict, NotFound, PermissionDenied
+from microloan.kernel.text import clean_reason as kernel_clean_reason
 from microloan.lending.interface import customer_credit, delinquent_loan_count
 
 from ..events import ApplicationDecided
@@ -72,13 +74,8 @@ def require_viewer(actor: Actor) -> None:
         actor.require(PERM_VIEW)
 
 
-def clean_reason(reason: Any, *, field: str = "reason", required: bool = True) -> str:
-    text = " ".join(reason.split()) if isinstance(reason, str) else ""
-    if required and not text:
-        raise ValidationFailed(code="reason_required", fields={field: _("Give a reason.")})
-    if len(text) > REASON_MAX_LENGTH:
-        raise ValidationFailed(code="reason_too_long", fields={field: _("At most 500 characters.")})
-    return text
+# The kernel's one reason check; origination keeps a reason on one line.
+clean_reason = partial(kernel_clean_reason, max_length=REASON_MAX_LENGTH, collapse_spaces=True)
 
 
 def transition(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from microloan.kernel.actors import Actor
-from microloan.lending.services.queries import DEFAULT_PAGE_SIZE, Page, paginate
+from microloan.kernel.pagination import DEFAULT_PAGE_SIZE, Page, paginate
 
 from ..models import PaymentEvent, PaymentOrder, SettlementBreak
 from .orders import PERM_VIEW, order_not_found

@@ -8,7 +8,6 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,13 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
+from microloan.backoffice.lists import display_page
 from microloan.kernel.errors import DomainError
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 
 from ..models import REASON_MAX_LENGTH, EarlyWarningAction, PostLoanCheck
 from . import services
-
-PAGE_SIZE = 50
 
 
 class CheckFilterForm(forms.Form):
@@ -43,10 +41,6 @@ class CheckFilterForm(forms.Form):
 class ActionDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
     note = forms.CharField(required=False, max_length=REASON_MAX_LENGTH)
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _url(request, name: str, *args) -> str:
@@ -74,7 +68,7 @@ def check_list(request):
     checks = services.list_checks(
         actor=actor_for(request), **{k: v for k, v in filters.items() if v not in ("", None)}
     )
-    context = {"form": form, "page": _page(request, checks), **_links(request)}
+    context = {"form": form, "page": display_page(request, checks), **_links(request)}
     return render(request, "risk/postloan/checks.html", context)
 
 
@@ -82,8 +76,8 @@ def _actions_page(request, status: int = 200):
     actions = services.list_actions(
         actor=actor_for(request), status=EarlyWarningAction.Status.PENDING
     )
-    page = _page(request, actions)
-    for action in page.object_list:
+    page = display_page(request, actions)
+    for action in page.items:
         action.decide_url = _url(request, "action_decide", action.public_id)
     context = {"page": page, "form": ActionDecisionForm(), **_links(request)}
     return render(request, "risk/postloan/actions.html", context, status=status)

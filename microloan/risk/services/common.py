@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
-from django.utils.translation import gettext_lazy as _
-
-from microloan.kernel.errors import (
-    ValidationFailed,
-)
+from microloan.kernel.text import clean_reason as kernel_clean_reason
 from microloan.kernel.versions import (  # noqa: F401 - the maker-checker rules, re-exported
     refuse_own_change,
     save_activation,
@@ -28,10 +24,5 @@ PERM_APPROVE_SCORECARD = "risk.approve_scorecard"
 PERM_VIEW_IDENTITY_CHECK = "risk.view_identitycheck"
 
 
-def clean_reason(reason: Any, *, required: bool, field: str = "reason") -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
-    if required and not text:
-        raise ValidationFailed(code="reason_required", fields={field: _("Give a reason.")})
-    if len(text) > REASON_MAX_LENGTH:
-        raise ValidationFailed(code="reason_too_long", fields={field: _("At most 500 characters.")})
-    return text
+# The kernel's one reason check, at the length risk's reason columns hold.
+clean_reason = partial(kernel_clean_reason, max_length=REASON_MAX_LENGTH)
