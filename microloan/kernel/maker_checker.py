@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from .actors import Actor
 from .audit_hook import write_audit
 from .errors import Conflict, NotFound, ValidationFailed
+from .text import clean_reason
 from .thresholds import Thresholds, checked_thresholds, merge_changes
 from .versions import (
     NOTE_MAX_LENGTH,
@@ -61,12 +62,9 @@ class ConfigKind:
 
 def clean_note(note: Any, *, field: str = "note", required: bool = False) -> str:
     """A maker's note or a checker's reason: one line, at most 500 characters."""
-    text = " ".join(note.split()) if isinstance(note, str) else ""
-    if required and not text:
-        raise ValidationFailed(code="reason_required", fields={field: _("Give a reason.")})
-    if len(text) > NOTE_MAX_LENGTH:
-        raise ValidationFailed(code="reason_too_long", fields={field: _("At most 500 characters.")})
-    return text
+    return clean_reason(
+        note, max_length=NOTE_MAX_LENGTH, required=required, field=field, collapse_spaces=True
+    )
 
 
 class MakerChecker(Generic[M]):
