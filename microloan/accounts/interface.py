@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-# --- bounds-b ---
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -15,6 +14,7 @@ from .models import StaffUser
 from .roles import ROLE_DEPARTMENTS, sync_roles
 
 
+# --- for risk, collections, notifications and the demo ---
 @dataclass(frozen=True, slots=True)
 class StaffMember:
     """A staff login as other apps see it."""
@@ -78,6 +78,3 @@ def ensure_staff_in_role(username: str, role: str) -> tuple[StaffMember, bool]:
         if created:
             user.groups.add(Group.objects.get(name=role))
     return StaffMember(user.pk, user.username, user.is_active), created
-
-
-# --- end bounds-b ---

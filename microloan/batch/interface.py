@@ -5,7 +5,6 @@ this module (or ``batch.registry`` to register end-of-day steps), not ``batch.mo
 
 from __future__ import annotations
 
-# --- bounds-a ---
 import datetime as dt
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from django.db.models import Max
 from .models import EodRun, PortfolioSnapshot
 
 
+# --- for origination, contracts, payments, reports and the back office ---
 @dataclass(frozen=True)
 class EodRunSummary:
     business_date: dt.date
@@ -75,6 +75,3 @@ def snapshot_lines(day: dt.date) -> list[SnapshotLine]:
             "overdue_principal",
         )
     ]
-
-
-# --- end bounds-a ---

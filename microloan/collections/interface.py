@@ -3,7 +3,6 @@ contacts and promises (this app's own tables) and the collector's commands."""
 
 from __future__ import annotations
 
-# --- bounds-b ---
 from dataclasses import dataclass
 
 from django.db.models import Count
@@ -11,6 +10,7 @@ from django.db.models import Count
 from .models import CollectionCase, ContactAttempt, ContactResult, PromiseToPay
 from .services.contacts import debt_of, log_contact, make_promise
 
+# --- for risk, collections, notifications and the demo ---
 __all__ = [
     "ContactResult",
     "OpenCase",
@@ -67,6 +67,3 @@ def contact_count() -> int:
 
 def promise_count() -> int:
     return PromiseToPay.objects.count()
-
-
-# --- end bounds-b ---

@@ -3,12 +3,12 @@ typed queries over the contracts (this app's own table)."""
 
 from __future__ import annotations
 
-# --- bounds-b ---
 from dataclasses import dataclass
 
 from .models import Contract, Kind
 
 
+# --- for risk, collections, notifications and the demo ---
 @dataclass(frozen=True, slots=True)
 class ContractRef:
     public_id: str
@@ -27,6 +27,3 @@ def line_agreement_of(line_id: str) -> ContractRef | None:
         .first()
     )
     return ContractRef(*row) if row else None
-
-
-# --- end bounds-b ---

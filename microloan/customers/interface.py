@@ -6,7 +6,6 @@ instances.
 
 from __future__ import annotations
 
-# --- bounds-b ---
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from microloan.kernel.sql import select_one, select_values, select_values_in
 from .models import Consent, Customer
 from .services import consents_in_force, masked_customer
 
+# --- for risk, collections, notifications and the demo ---
 CHUNK = 900  # ids per IN (…): under SQLite's host-parameter limit
 # Blind-index kind (as blacklist entries name them) → the customer column holding it.
 INDEX_COLUMNS = {
@@ -93,10 +93,7 @@ def customers_with_id_expiring_by(day: dt.date) -> set[str]:
     )
 
 
-# --- end bounds-b ---
-
-
-# --- eod ---
+# --- for other apps' end-of-day steps ---
 CARD_CHUNK = 500  # customer ids per query: well under every backend's parameter limit
 
 
@@ -114,10 +111,7 @@ def cards_for_debit(customer_ids: Iterable[str]) -> dict[str, str]:
     return cards
 
 
-# --- end eod ---
-
-
-# --- bounds-a ---
+# --- for origination, contracts, payments, reports and the back office ---
 @dataclass(frozen=True)
 class ConsentInForce:
     purpose: str
@@ -221,6 +215,3 @@ def masked_applicant(customer_id: str, *, on: dt.date) -> dict | None:
     """What screens show of the customer (``services.masked_customer``), None if unknown."""
     customer = Customer.objects.filter(public_id=customer_id).first()
     return masked_customer(customer, on=on) if customer is not None else None
-
-
-# --- end bounds-a ---

@@ -6,7 +6,6 @@ model instances.
 
 from __future__ import annotations
 
-# --- bounds-b ---
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -61,6 +60,7 @@ from .services.product_terms import attach_product_version
 from .services.queries import line_apr, loan_apr
 from .services.restructure import propose_restructure
 
+# --- for risk, collections, notifications and the demo ---
 __all__ = [
     "InstalmentHistory",
     "LineColumns",
@@ -306,10 +306,7 @@ def add_bench_transactions() -> int:
     return LoanTransaction.objects.count()
 
 
-# --- end bounds-b ---
-
-
-# --- eod ---
+# --- for other apps' end-of-day steps ---
 __all__ += [
     "REPAYMENT_KINDS",
     "DebitDue",
@@ -325,10 +322,9 @@ __all__ += [
     "overdue_loans",
     "repayments_by_day",
 ]
-# --- end eod ---
 
 
-# --- bounds-a ---
+# --- for origination, contracts, payments, reports and the back office ---
 # The status vocabularies (enums of plain strings; not the models).
 LoanStatus = Loan.Status
 LineStatus = CreditLine.Status
@@ -536,6 +532,3 @@ def delinquent_loan_count(customer_id: str) -> int:
     """The customer's loans past due now (lending keeps no per-loan history of past
     delinquency, so a cured loan does not count)."""
     return Loan.objects.filter(customer_id=customer_id, dpd__gt=0).count()
-
-
-# --- end bounds-a ---

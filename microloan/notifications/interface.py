@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-# --- bounds-b ---
 from django.db.models import Count
 
 from .models import Message
 
 
+# --- for risk, collections, notifications and the demo ---
 def message_counts_by_status() -> dict[str, int]:
     """Message status → messages, by status."""
     rows = Message.objects.values("status").annotate(n=Count("id")).order_by("status")
     return {row["status"]: row["n"] for row in rows}
-
-
-# --- end bounds-b ---

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-# --- bounds-b ---
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from django.db.models import Count
 
 from .models import Application, ApplicationState
 
+# --- for risk, collections, notifications and the demo ---
 APPROVED_STATES = (ApplicationState.AUTO_APPROVED.value, ApplicationState.APPROVED.value)
 INITIAL_REVIEW = ApplicationState.INITIAL_REVIEW.value
 FINAL_REVIEW = ApplicationState.FINAL_REVIEW.value
@@ -53,6 +53,3 @@ def application_counts_by_state() -> dict[str, int]:
     """Application state → applications, by state."""
     rows = Application.objects.values("state").annotate(n=Count("id")).order_by("state")
     return {row["state"]: row["n"] for row in rows}
-
-
-# --- end bounds-b ---

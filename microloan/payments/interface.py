@@ -3,7 +3,6 @@ typed queries over the payment orders (this app's own table)."""
 
 from __future__ import annotations
 
-# --- bounds-b ---
 import datetime as dt
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from django.db.models import Count
 from .models import PaymentOrder
 
 
+# --- for risk, collections, notifications and the demo ---
 def order_counts_by_kind() -> dict[str, int]:
     """Order kind → orders, by kind."""
     rows = PaymentOrder.objects.values("kind").annotate(n=Count("id")).order_by("kind")
@@ -32,6 +32,3 @@ def waiting_auto_debits() -> list[WaitingDebit]:
         kind=PaymentOrder.Kind.AUTO_DEBIT, status=PaymentOrder.Status.CREATED
     ).values_list("public_id", "loan_id", "customer_id", "business_date")
     return [WaitingDebit(*row) for row in rows]
-
-
-# --- end bounds-b ---

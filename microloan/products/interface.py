@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# --- bounds-b ---
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +13,7 @@ from microloan.kernel.errors import NotFound
 from .domain import ProductTerms
 from .models import Product, ProductVersion
 
+# --- for risk, collections, notifications and the demo ---
 ACTIVE = ProductVersion.Status.ACTIVE.value
 
 # Only a draft's terms change (products.services); a version that may lend is approved, so
@@ -63,10 +63,7 @@ def version_public_id(pk: int) -> str:
     return public_id
 
 
-# --- end bounds-b ---
-
-
-# --- bounds-a ---
+# --- for origination, contracts, payments, reports and the back office ---
 @dataclass(frozen=True)
 class OfferedProduct:
     """The version of a product on offer now (the active one), with its terms."""
@@ -131,6 +128,3 @@ def version_terms(version_id: str) -> ProductTerms:
             fields={"product_version_id": str(version_id)[:60]},
         )
     return version.terms()
-
-
-# --- end bounds-a ---

@@ -4,7 +4,6 @@ tables are private; import this module or ``risk.services``, not ``risk.models``
 
 from __future__ import annotations
 
-# --- bounds-a ---
 import datetime as dt
 from collections.abc import Sequence
 
@@ -13,6 +12,7 @@ from django.db import connection
 from .models import ApplicationEvent
 
 
+# --- for origination, contracts, payments, reports and the back office ---
 def device_application_counts(
     device_id: str, windows: Sequence[dt.timedelta], now: dt.datetime
 ) -> list[int]:
@@ -39,6 +39,3 @@ def device_application_counts(
         counts = cursor.fetchone() or ()
     counts = [int(seen or 0) for seen in counts]
     return counts + [0] * (len(windows) - len(counts))
-
-
-# --- end bounds-a ---
