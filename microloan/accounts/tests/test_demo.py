@@ -1,8 +1,6 @@
 """``microloan demo``: one login per role in development, never in production."""
 
 import importlib.machinery
-import sys
-import types
 from io import StringIO
 
 import pytest
@@ -75,16 +73,36 @@ def test_reset_passwords_gives_new_ones(settings):
         assert user.check_password(new[role]) and not user.check_password(old[role])
 
 
-def test_each_installed_apps_demo_builder_runs(settings, monkeypatch):
+def test_each_named_app_demo_builder_runs(settings, monkeypatch):
+    from microloan.demo.management.commands import demo as command
+
     settings.DEBUG = True
     calls = []
-    module = types.ModuleType("microloan.kernel.demo")
-    module.__spec__ = importlib.machinery.ModuleSpec("microloan.kernel.demo", None)
-    module.build_demo = lambda stdout: calls.append(stdout) or stdout.write("kernel demo built")
-    monkeypatch.setitem(sys.modules, "microloan.kernel.demo", module)
+
+    def build(stdout):
+        calls.append(stdout)
+        stdout.write("kernel demo built")
+
+    monkeypatch.setattr(command, "APP_DEMOS", (("kernel", build),))
     output = demo()
     assert len(calls) == 1
-    assert "kernel demo built" in output
+    assert "Demo data: kernel" in output and "kernel demo built" in output
+
+
+def test_every_app_demo_module_is_named():
+    """An app's ``demo.build_demo`` runs only when the command names it: none is forgotten."""
+    from django.apps import apps
+
+    from microloan.demo.management.commands.demo import APP_DEMOS
+
+    named = {build.__module__ for _, build in APP_DEMOS}
+    present = set()
+    for config in apps.get_app_configs():
+        name = f"{config.name}.demo"
+        if config.name.startswith("microloan.") and importlib.util.find_spec(name):
+            if hasattr(importlib.import_module(name), "build_demo"):
+                present.add(name)
+    assert named == present
 
 
 def test_it_refuses_a_negative_size(settings):
