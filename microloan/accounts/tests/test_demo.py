@@ -99,9 +99,9 @@ def test_every_app_demo_module_is_named():
     present = set()
     for config in apps.get_app_configs():
         name = f"{config.name}.demo"
-        if config.name.startswith("microloan.") and importlib.util.find_spec(name):
-            if hasattr(importlib.import_module(name), "build_demo"):
-                present.add(name)
+        found = config.name.startswith("microloan.") and importlib.util.find_spec(name)
+        if found and hasattr(importlib.import_module(name), "build_demo"):
+            present.add(name)
     assert named == present
 
 
