@@ -82,6 +82,13 @@ class ThresholdsForm(forms.Form):
         return {k: v for k, v in self.values().items() if self.current.get(k) != v}
 
     def add_service_errors(self, fields: Mapping[str, Any]) -> None:
+        """Each problem next to its input; a threshold named in a rule's words ("Must not be
+        above severe_cut_percent.") is shown by its label."""
+        names = sorted((n for n in self.fields if n != "note"), key=len, reverse=True)
         for path, problem in fields.items():
             name = str(path).split(".")[-1]
-            self.add_error(name if name in self.fields else None, str(problem))
+            text = str(problem)
+            for other in names:
+                if other in text:
+                    text = text.replace(other, f"“{self.fields[other].label}”")
+            self.add_error(name if name in self.fields else None, text)
