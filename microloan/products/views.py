@@ -26,7 +26,7 @@ from .domain import ProductTerms, apr_at_rate, apr_range
 from .forms import DecisionForm, NewProductForm, TermsForm
 from .models import ProductVersion
 from .services import PERM_ADD, PERM_APPROVE, PERM_CHANGE, PERM_VIEW
-from .wording import diff_summary, terms_diff
+from .wording import diff_summary, term_words, terms_diff
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class TermsView:
     penalty_daily_rate_max: str
     prepayment_fee: str
     terms: ProductTerms
+    words: dict
 
 
 def _percent(rate: Decimal, places: int = 2) -> str:
@@ -80,6 +81,7 @@ def terms_view(terms: ProductTerms) -> TermsView:
         penalty_daily_rate_max=_percent(terms.daily_rate_max * terms.penalty_multiplier, 4),
         prepayment_fee=fee,
         terms=terms,
+        words=term_words(terms),
     )
 
 

@@ -144,3 +144,8 @@ def terms_diff(old: ProductTerms | None, new: ProductTerms) -> list[Change]:
 def diff_summary(changes: list[Change]) -> str:
     """One line for the approve confirmation: "label: old → new; …"."""
     return "; ".join(f"{change.label}: {change.old} → {change.new}" for change in changes)
+
+
+def term_words(terms: ProductTerms) -> dict[str, str]:
+    """The terms shown as words (methods, order, modes), for the version pages."""
+    return {name: show(terms) for name, show in _FORMATTERS.items() if name != "apr"}
