@@ -3,14 +3,14 @@ the services, whose refusals the pages show."""
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from microloan.backoffice.threshold_forms import ThresholdsForm
 from microloan.kernel.errors import ValidationFailed
 from microloan.kernel.money import parse_yuan_display
 
+from .admission import AdmissionThresholds
 from .models import ApplicationState
 
 
@@ -97,18 +97,20 @@ class FinalDecisionForm(forms.Form):
             raise forms.ValidationError(_("Whole numbers separated by commas.")) from None
 
 
-class PolicyDraftForm(forms.Form):
-    changes = forms.CharField(
-        label=_("Changes (JSON object merged into the latest thresholds)"),
-        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
-    )
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+# One labelled input per threshold (bounds from the schema), instead of a JSON textarea.
+POLICY_LABELS = {
+    "min_age": _("Minimum age"),
+    "max_age": _("Maximum age"),
+    "min_monthly_income_fen": _("Minimum monthly income (yuan)"),
+    "max_total_credit_fen": _("Maximum total credit per borrower (yuan)"),
+    "review_expiry_days": _("Days before an undecided application expires"),
+    "initial_review_sla_hours": _("Initial review SLA (hours)"),
+    "final_review_sla_hours": _("Final review SLA (hours)"),
+    "due_soon_hours": _("Flag as due soon this many hours before the SLA"),
+    "claim_lease_minutes": _("A claim lapses after (minutes)"),
+}
 
-    def clean_changes(self):
-        try:
-            value = json.loads(self.cleaned_data["changes"])
-        except ValueError:
-            raise forms.ValidationError(_("Not valid JSON.")) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("Must be a JSON object."))
-        return value
+
+def policy_draft_form(data=None, *, current: dict) -> ThresholdsForm:
+    """The admission policy's thresholds, the latest version's values filled in."""
+    return ThresholdsForm(data, schema=AdmissionThresholds, labels=POLICY_LABELS, current=current)

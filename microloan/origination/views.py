@@ -20,7 +20,12 @@ from microloan.kernel.errors import DomainError, NotFound
 from microloan.kernel.money import to_yuan_str
 
 from . import services
-from .forms import ApplicationSearchForm, FinalDecisionForm, InitialDecisionForm, PolicyDraftForm
+from .forms import (
+    ApplicationSearchForm,
+    FinalDecisionForm,
+    InitialDecisionForm,
+    policy_draft_form,
+)
 from .models import ApplicationState
 
 STAGE_TITLES = {"initial": _("Initial review queue"), "final": _("Final review queue")}
@@ -167,38 +172,46 @@ def decide(request, application_id: str):
 @require_GET
 @staff_page(services.PERM_VIEW_POLICY)
 def policies(request):
+    return _policies_page(request)
+
+
+def _policies_page(request, form=None, status: int = 200):
     actor = actor_for(request)
     services.active_policy()  # the default version exists before anyone drafts a change
+    versions = list(services.list_policies(actor=actor))
     rows = [
-        (policy, json.dumps(policy.thresholds, indent=2, ensure_ascii=False))
-        for policy in services.list_policies(actor=actor)
+        (policy, json.dumps(policy.thresholds, indent=2, ensure_ascii=False)) for policy in versions
     ]
     context = {
         "rows": rows,
-        "draft_form": PolicyDraftForm(),
+        "draft_form": form or policy_draft_form(current=dict(versions[0].thresholds)),
         "may_draft": request.user.has_perm(services.PERM_ADD_POLICY),
         "may_approve": request.user.has_perm(services.PERM_APPROVE_POLICY),
     }
-    return render(request, "origination/policies.html", context)
+    return render(request, "origination/policies.html", context, status=status)
 
 
 @require_POST
 @staff_page(services.PERM_ADD_POLICY)
 def policy_draft(request):
-    form = PolicyDraftForm(request.POST)
+    """On error the page comes back with what was typed and each problem by its input."""
+    services.active_policy()
+    latest = services.list_policies(actor=actor_for(request)).first()
+    form = policy_draft_form(request.POST, current=dict(latest.thresholds))
     if not form.is_valid():
-        messages.error(request, form.errors.as_text())
-        return redirect("origination:policies")
+        return _policies_page(request, form, status=422)
     try:
         draft = services.create_policy_draft(
-            actor=actor_for(request),
-            changes=form.cleaned_data["changes"],
-            note=form.cleaned_data["note"],
+            actor=actor_for(request), changes=form.changes(), note=form.cleaned_data["note"]
         )
     except DomainError as error:
-        flash_refusal(request, error)
-    else:
-        messages.success(request, f"v{draft.version}")
+        if error.status in (401, 403):
+            raise
+        form.add_service_errors(error.fields or {})
+        if not error.fields:
+            form.add_error(None, str(error.message))
+        return _policies_page(request, form, status=error.status)
+    messages.success(request, f"v{draft.version}")
     return redirect("origination:policies")
 
 

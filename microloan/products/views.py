@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
 from microloan.kernel.errors import DomainError, NotFound
@@ -23,9 +23,10 @@ from microloan.kernel.rounding import format_percent
 
 from . import services
 from .domain import ProductTerms, apr_at_rate, apr_range
-from .forms import DecisionForm
+from .forms import DecisionForm, NewProductForm, TermsForm
 from .models import ProductVersion
-from .services import PERM_APPROVE, PERM_CHANGE, PERM_VIEW
+from .services import PERM_ADD, PERM_APPROVE, PERM_CHANGE, PERM_VIEW
+from .wording import diff_summary, term_words, terms_diff
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class TermsView:
     penalty_daily_rate_max: str
     prepayment_fee: str
     terms: ProductTerms
+    words: dict
 
 
 def _percent(rate: Decimal, places: int = 2) -> str:
@@ -79,6 +81,7 @@ def terms_view(terms: ProductTerms) -> TermsView:
         penalty_daily_rate_max=_percent(terms.daily_rate_max * terms.penalty_multiplier, 4),
         prepayment_fee=fee,
         terms=terms,
+        words=term_words(terms),
     )
 
 
@@ -115,12 +118,29 @@ def product_detail(request, code: str):
     return render(request, "products/detail.html", context)
 
 
+def _changes(request, version: ProductVersion) -> tuple[ProductVersion | None, list]:
+    """The product's active version and what ``version`` changes against it (drafts and
+    versions waiting for a checker only: that is what a checker decides on)."""
+    if version.status not in (ProductVersion.Status.DRAFT, ProductVersion.Status.PENDING_APPROVAL):
+        return None, []
+    product = services.get_product(actor=actor_for(request), code=version.product.code)
+    active = product.active_versions[0] if product.active_versions else None
+    return active, terms_diff(active.terms() if active else None, version.terms())
+
+
 def _version_context(request, version: ProductVersion, **extra) -> dict:
     user = request.user
     pending = version.status == ProductVersion.Status.PENDING_APPROVAL
+    draft = version.status == ProductVersion.Status.DRAFT
+    active, changes = _changes(request, version)
     return {
         "version": version,
         "view": terms_view(version.terms()),
+        "compared_with": active,
+        "changes": changes,
+        "compared": pending or draft,
+        "confirm_text": _approve_question(version, active, changes),
+        "can_edit": draft and version.maker_id == user.pk and user.has_perm(PERM_CHANGE),
         "can_submit": version.status == ProductVersion.Status.DRAFT
         and version.maker_id == user.pk
         and user.has_perm(PERM_CHANGE),
@@ -138,14 +158,32 @@ def version_detail(request, version_id: str):
     return render(request, "products/version.html", _version_context(request, version))
 
 
+def _approve_question(version: ProductVersion, active, changes) -> str:
+    """The approve button's confirmation: what goes live and what it replaces."""
+    if active is None:
+        head = _("Approve %(code)s v%(number)s? It becomes the active version.") % {
+            "code": version.product.code,
+            "number": version.version,
+        }
+    else:
+        head = _(
+            "Approve %(code)s v%(number)s? It replaces the active v%(active)s for new credit."
+        ) % {"code": version.product.code, "number": version.version, "active": active.version}
+    body = diff_summary(changes) if changes else _("No term changes.")
+    return f"{head}\n{body}"
+
+
 @require_GET
 @staff_page(PERM_VIEW)
 def pending_approvals(request):
     user = request.user
     versions = services.list_pending_versions(actor=actor_for(request))
-    rows = [
-        (version, terms_view(version.terms()), version.maker_id != user.pk) for version in versions
-    ]
+    rows = []
+    for version in versions:
+        active, changes = _changes(request, version)
+        version.confirm_text = _approve_question(version, active, changes)
+        version.changes = changes
+        rows.append((version, terms_view(version.terms()), version.maker_id != user.pk))
     context = {"rows": rows, "can_approve": user.has_perm(PERM_APPROVE), "form": DecisionForm()}
     return render(request, "products/pending.html", context)
 
@@ -209,3 +247,81 @@ def submit(request, version_id: str):
         return render(request, "products/version.html", context, status=refusal.status)
     messages.success(request, _("Version submitted for approval."))
     return redirect("products:version", version_id=version_id)
+
+
+# --- drafting -----------------------------------------------------------------------------------
+
+
+def _refused(refusal: DomainError) -> None:
+    """Permission refusals go to the 403 page; others are shown on the form."""
+    if refusal.status in (401, 403):
+        raise refusal
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(PERM_ADD)
+def new_product(request):
+    """A new product: code and names; its draft v1 starts from the default terms."""
+    form = NewProductForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            version = services.create_product(
+                actor=actor_for(request),
+                code=data["code"],
+                names={"zh": data["name_zh"], "en": data["name_en"]},
+            )
+        except DomainError as refusal:
+            _refused(refusal)
+            for name, problem in refusal.fields.items():
+                taken = refusal.code == "product_code_taken"  # its field holds the code
+                field = name if name in ("name_zh", "name_en") else "code"
+                form.add_error(field, str(refusal.message if taken else problem))
+        else:
+            messages.success(request, _("Draft created. Set its terms, then submit it."))
+            return redirect("products:edit", version_id=version.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "products/new.html", {"form": form}, status=status)
+
+
+@require_POST
+@staff_page(PERM_ADD)
+def new_version(request, code: str):
+    """A new draft copied from the product's latest version."""
+    try:
+        version = services.create_version(actor=actor_for(request), product_code=code)
+    except NotFound as missing:
+        raise Http404(str(missing.message)) from missing
+    messages.success(request, _("Draft created. Set its terms, then submit it."))
+    return redirect("products:edit", version_id=version.public_id)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(PERM_CHANGE)
+def edit_version(request, version_id: str):
+    """A draft's terms, one labelled input each; on error the typed input stays, with each
+    problem in words next to its field."""
+    actor = actor_for(request)
+    version = _found(services.get_version, actor=actor, version_id=version_id)
+    terms = version.terms()
+    grades = sorted(terms.grade_rates)
+    editable = version.status == ProductVersion.Status.DRAFT and version.maker_id == request.user.pk
+    status = 200
+    if request.method == "POST":
+        form = TermsForm(request.POST, grades=grades)
+        if form.is_valid():
+            try:
+                services.update_draft(actor=actor, version_id=version_id, params=form.params())
+            except DomainError as refusal:
+                _refused(refusal)
+                form.add_service_errors(refusal.fields)
+                if not refusal.fields:
+                    form.add_error(None, str(refusal.message))
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("products:version", version_id=version_id)
+        status = 422
+    else:
+        form = TermsForm(initial=TermsForm.initial_from(terms), grades=grades)
+    context = {"version": version, "form": form, "editable": editable}
+    return render(request, "products/edit.html", context, status=status)

@@ -71,8 +71,12 @@ class RuleSetDraftForm(forms.Form):
     def clean_changes(self):
         try:
             value = json.loads(self.cleaned_data["changes"])
-        except ValueError:
-            raise forms.ValidationError(_("Not valid JSON.")) from None
+        except ValueError as error:
+            # say where, in words: the raw "Not valid JSON." left people guessing
+            raise forms.ValidationError(
+                _("The changes cannot be read: check line %(line)s, column %(column)s.")
+                % {"line": getattr(error, "lineno", 1), "column": getattr(error, "colno", 1)}
+            ) from None
         if not isinstance(value, dict):
             raise forms.ValidationError(_("Must be a JSON object."))
         return value
@@ -153,15 +157,20 @@ def blacklist_remove(request, entry_id: str):
 @require_GET
 @staff_page(PERM_VIEW_RULESET)
 def rulesets(request):
+    return _rulesets_page(request)
+
+
+def _rulesets_page(request, form: RuleSetDraftForm | None = None, status: int = 200):
+    """The list and the draft form; after a refused draft, the form as it was typed."""
     actor = actor_for(request)
     services.active_ruleset()  # the default version exists before anyone drafts a change
     context = {
         "rulesets": list(services.list_rulesets(actor=actor)),
-        "draft_form": RuleSetDraftForm(),
+        "draft_form": form or RuleSetDraftForm(),
         "may_draft": request.user.has_perm(PERM_ADD_RULESET),
         "may_activate": request.user.has_perm(PERM_APPROVE_RULESET),
     }
-    return render(request, "risk/rulesets.html", context)
+    return render(request, "risk/rulesets.html", context, status=status)
 
 
 @require_GET
@@ -184,8 +193,7 @@ def ruleset_detail(request, ruleset_id: str):
 def ruleset_draft(request):
     form = RuleSetDraftForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors.as_text())
-        return redirect("risk:rulesets")
+        return _rulesets_page(request, form, status=422)
     try:
         draft = services.create_ruleset_draft(
             actor=actor_for(request),
@@ -193,8 +201,14 @@ def ruleset_draft(request):
             note=form.cleaned_data["note"],
         )
     except DomainError as error:
-        flash_refusal(request, error)
-        return redirect("risk:rulesets")
+        if error.status in (401, 403):
+            raise
+        # each problem by its threshold's path, next to the changes the person typed
+        for path, problem in (error.fields or {}).items():
+            form.add_error("changes", f"{path.removeprefix('changes.')}: {problem}")
+        if not error.fields:
+            form.add_error(None, str(error.message))
+        return _rulesets_page(request, form, status=error.status)
     messages.success(request, _("Draft version %(version)s created.") % {"version": draft.version})
     return redirect("risk:ruleset", ruleset_id=draft.public_id)
 

@@ -11,6 +11,7 @@ from microloan.accounts.roles import COLLECTOR, FINAL_REVIEWER, INITIAL_REVIEWER
 from microloan.accounts.testing import make_staff
 from microloan.kernel.actors import Actor
 from microloan.origination import services
+from microloan.origination.admission import DEFAULT_THRESHOLDS
 from microloan.origination.models import AdmissionPolicy, Application
 
 from .conftest import application_body
@@ -106,10 +107,33 @@ def test_pages_need_the_permission(case):
     assert Application.objects.get().claimed_by == ""
 
 
+def _policy_form(**changes) -> dict:
+    """The draft form as a person sends it: the defaults, ``changes`` typed over."""
+    data = {
+        name: (f"{value / 100:.2f}" if name.endswith("_fen") else value)
+        for name, value in DEFAULT_THRESHOLDS.items()
+    }
+    return {**data, "note": "", **changes}
+
+
+def test_a_viewer_cannot_draft_a_policy(product):
+    response = _client(COLLECTOR).post(reverse("origination:policy_draft"), _policy_form())
+    assert response.status_code == 403
+    assert not AdmissionPolicy.objects.filter(status="draft").exists()
+
+
 def test_policy_draft_and_approval_by_a_second_analyst(product):
     maker, checker = _client(RISK_ANALYST), _client(RISK_ANALYST)
     assert maker.get(reverse("origination:policies")).status_code == 200
-    maker.post(reverse("origination:policy_draft"), {"changes": '{"min_age": 20}', "note": "n"})
+    page = maker.get(reverse("origination:policies")).content.decode()
+    assert 'name="min_age"' in page and "Minimum monthly income (yuan)" in page
+    url = reverse("origination:policy_draft")
+    bad = maker.post(url, _policy_form(min_age="abc", max_age="17"))
+    html = bad.content.decode()
+    assert bad.status_code == 422 and 'value="abc"' in html and 'value="17"' in html
+    assert "Enter a whole number." in html and "JSON" not in html
+    assert not AdmissionPolicy.objects.filter(status="draft").exists()
+    maker.post(url, _policy_form(min_age="20", note="n"))
     draft = AdmissionPolicy.objects.get(status="draft")
     maker.post(reverse("origination:policy_approve", args=[draft.public_id]))
     draft.refresh_from_db()

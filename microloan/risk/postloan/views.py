@@ -16,11 +16,13 @@ from django.views.decorators.http import require_POST
 
 from microloan.backoffice.decorators import actor_for, staff_page
 from microloan.backoffice.lists import display_page
+from microloan.backoffice.threshold_forms import ThresholdsForm
 from microloan.kernel.errors import DomainError
 from microloan.kernel.ids import PUBLIC_ID_MAX_LENGTH
 
 from ..models import REASON_MAX_LENGTH, EarlyWarningAction, PostLoanCheck
 from . import services
+from .rules import DEFAULT_THRESHOLDS, EarlyWarningThresholds
 
 
 class CheckFilterForm(forms.Form):
@@ -109,25 +111,40 @@ def action_decide(request, action_id: str):
     return redirect(_url(request, "actions"))
 
 
-class PolicyDraftForm(forms.Form):
-    changes = forms.CharField(
-        label=gettext_lazy("Changes (JSON)"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy('Only the thresholds to change, e.g. {"mild_cut_percent": 25}.'),
+# One labelled input per threshold (bounds from the schema), instead of a JSON textarea.
+POLICY_LABELS = {
+    "freeze_below_score": gettext_lazy("Freeze the line below this score"),
+    "reduce_below_score": gettext_lazy("Reduce the limit below this score"),
+    "freeze_other_line_dpd": gettext_lazy("Freeze when another line is this many days overdue"),
+    "freeze_on_blacklist": gettext_lazy("Freeze on a blacklist hit"),
+    "freeze_on_expired_id": gettext_lazy("Freeze when the ID card has expired"),
+    "mild_cut_percent": gettext_lazy("Mild limit cut (%)"),
+    "severe_cut_percent": gettext_lazy("Severe limit cut (%)"),
+    "auto_apply_max_cut_percent": gettext_lazy("Apply cuts up to this size without review (%)"),
+    "reduction_cooldown_days": gettext_lazy("Days between two limit cuts"),
+    "min_limit": gettext_lazy("Lowest limit after a cut (yuan)"),
+    "id_expiry_days": gettext_lazy("Warn this many days before the ID card expires"),
+    "minimum_payment_months": gettext_lazy("Months of minimum payments that raise a warning"),
+    "rising_utilisation_increases": gettext_lazy("Utilisation rises in a row that raise a warning"),
+}
+
+
+def policy_form(data=None, *, current: dict) -> ThresholdsForm:
+    return ThresholdsForm(
+        data,
+        schema=EarlyWarningThresholds,
+        labels=POLICY_LABELS,
+        current=current,
+        money=("min_limit",),
     )
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=REASON_MAX_LENGTH)
-
-    def clean_changes(self) -> dict:
-        try:
-            changes = json.loads(self.cleaned_data["changes"])
-        except ValueError:
-            raise forms.ValidationError(_("Not valid JSON.")) from None
-        if not isinstance(changes, dict):
-            raise forms.ValidationError(_("Must be a JSON object."))
-        return changes
 
 
-def _policies_page(request, form: PolicyDraftForm | None = None, status: int = 200):
+def _latest_thresholds(policies: list) -> dict:
+    """What a draft starts from: the newest version (drafts merge into it)."""
+    return dict(policies[0].thresholds) if policies else dict(DEFAULT_THRESHOLDS)
+
+
+def _policies_page(request, form: ThresholdsForm | None = None, status: int = 200):
     policies = list(services.list_policies(actor=actor_for(request)))
     active = next((policy for policy in policies if policy.status == "active"), None)
     for policy in policies:
@@ -137,7 +154,7 @@ def _policies_page(request, form: PolicyDraftForm | None = None, status: int = 2
         "active_thresholds": json.dumps(
             active.thresholds if active else {}, indent=2, ensure_ascii=False, sort_keys=True
         ),
-        "form": form or PolicyDraftForm(),
+        "form": form or policy_form(current=_latest_thresholds(policies)),
         "draft_url": _url(request, "policy_draft"),
         **_links(request),
     }
@@ -152,18 +169,18 @@ def policy_list(request):
 @require_POST
 @staff_page(services.PERM_CHANGE_POLICY)
 def policy_draft(request):
-    form = PolicyDraftForm(request.POST)
+    policies = list(services.list_policies(actor=actor_for(request)))
+    form = policy_form(request.POST, current=_latest_thresholds(policies))
     if not form.is_valid():
         return _policies_page(request, form, status=422)
     try:
         services.create_policy_draft(
             actor=actor_for(request),
-            changes=form.cleaned_data["changes"],
+            changes=form.changes(),
             note=form.cleaned_data["note"],
         )
     except DomainError as refusal:
-        for field, problem in (refusal.fields or {}).items():
-            form.add_error(None, f"{field}: {problem}")
+        form.add_service_errors(refusal.fields or {})
         messages.error(request, str(refusal.message))
         return _policies_page(request, form, status=refusal.status)
     messages.success(request, _("The draft waits for another person's approval."))

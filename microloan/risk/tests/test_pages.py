@@ -82,8 +82,17 @@ def test_ruleset_draft_with_bad_json_stores_nothing():
     analyst = _client(RISK_ANALYST)
     analyst.get(reverse("risk:rulesets"))  # creates the default version
     before = RuleSet.objects.count()
-    page = analyst.post(reverse("risk:ruleset_draft"), {"changes": "{not json"}, follow=True)
-    assert "alert-error" in page.content.decode()
+    page = analyst.post(reverse("risk:ruleset_draft"), {"changes": "{not json", "note": "kept"})
+    html = page.content.decode()
+    assert page.status_code == 422 and "alert-error" in html
+    assert "{not json</textarea>" in html and 'value="kept"' in html  # what was typed stays
+    assert "check line 1, column 2" in html
+    bad = analyst.post(
+        reverse("risk:ruleset_draft"), {"changes": '{"decision": {"reject_fraud_score": 500}}'}
+    )
+    html = bad.content.decode()
+    assert bad.status_code == 422 and "decision.reject_fraud_score: Must be between" in html
+    assert "reject_fraud_score&quot;: 500" in html
     assert RuleSet.objects.count() == before
 
 

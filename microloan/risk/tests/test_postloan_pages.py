@@ -112,6 +112,18 @@ def test_pages_need_their_permissions(book):
     assert anonymous.status_code == 302
 
 
+def _policy_form(**changes) -> dict:
+    """The draft form as a person sends it: the values in force, ``changes`` typed over."""
+    data = {
+        name: ("on" if value is True else "" if value is False else value)
+        for name, value in DEFAULT_THRESHOLDS.items()
+    }
+    data["min_limit"] = f"{DEFAULT_THRESHOLDS['min_limit'] / 100:.2f}"
+    data["note"] = ""
+    data.update(changes)
+    return {name: value for name, value in data.items() if value != ""}
+
+
 POLICY_PERMS = ("risk.view_earlywarningpolicy", "risk.add_earlywarningpolicy")
 
 
@@ -120,13 +132,21 @@ def test_a_policy_draft_from_the_page_waits_for_another_person(db):
     page = maker.get(url("policies"))
     assert page.status_code == 200 and "v1" in page.content.decode()
 
-    bad = maker.post(url("policy_draft"), {"changes": "{not json", "note": ""})
-    assert bad.status_code == 422 and "Not valid JSON." in bad.content.decode()
-    invalid = maker.post(url("policy_draft"), {"changes": '{"mild_cut_percent": 0}'})
-    assert invalid.status_code == 422 and "changes.mild_cut_percent" in invalid.content.decode()
+    assert 'name="mild_cut_percent"' in page.content.decode()  # one input per threshold
+    assert 'value="20"' in page.content.decode()  # the value in force
+
+    bad = maker.post(url("policy_draft"), _policy_form(mild_cut_percent="abc"))
+    html = bad.content.decode()
+    assert bad.status_code == 422 and 'value="abc"' in html and "Enter a whole number." in html
+    invalid = maker.post(url("policy_draft"), _policy_form(mild_cut_percent="0"))
+    html = invalid.content.decode()
+    assert invalid.status_code == 422 and "greater than or equal to 1" in html
+    assert 'value="0"' in html and "JSON" not in html
+    rule = maker.post(url("policy_draft"), _policy_form(mild_cut_percent="60"))
+    assert rule.status_code == 422 and "Must not be above" in rule.content.decode()
     assert not EarlyWarningPolicy.objects.filter(status="draft").exists()
 
-    done = maker.post(url("policy_draft"), {"changes": '{"mild_cut_percent": 25}', "note": "x"})
+    done = maker.post(url("policy_draft"), _policy_form(mild_cut_percent="25", note="x"))
     assert done.status_code == 302
     draft = EarlyWarningPolicy.objects.get(status="draft")
     own = maker.get(url("policies")).content.decode()
@@ -143,7 +163,7 @@ def test_a_policy_draft_from_the_page_waits_for_another_person(db):
 def test_policy_pages_need_their_permissions(db):
     viewer = logged_in("risk.view_earlywarningpolicy")
     assert viewer.get(url("policies")).status_code == 200
-    assert viewer.post(url("policy_draft"), {"changes": '{"min_limit": 100}'}).status_code == 403
+    assert viewer.post(url("policy_draft"), _policy_form(min_limit="1.00")).status_code == 403
     assert logged_in().get(url("policies")).status_code == 403
     assert not EarlyWarningPolicy.objects.filter(status="draft").exists()
 
