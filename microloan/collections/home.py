@@ -20,7 +20,7 @@ VIEW_CASE = "collections.view_collectioncase"
 def collector_figures(user, business_date: dt.date) -> list[Figure]:
     open_ = CollectionCase.Status.OPEN
     cases = CollectionCase.objects.filter(collector=user, status=open_).aggregate(
-        open=Count("id"), new=Count("id", filter=Q(opened_on=business_date))
+        open=Count("id"), new=Count("id", filter=Q(assigned_on=business_date))
     )
     promises_due = PromiseToPay.objects.filter(
         collector=user, due_date=business_date, status=PromiseToPay.Status.PENDING

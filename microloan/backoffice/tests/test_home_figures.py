@@ -132,3 +132,103 @@ def test_a_failing_provider_shows_as_a_failed_figure_not_a_broken_page(
     panels = visible_panels(user, BOOK_DATE)
     assert panels[-1].title == "Broken" and panels[-1].figures[0].value is None
     assert client.get(HOME).status_code == 200
+
+
+def _application(n: int, state: str, **fields):
+    from microloan.origination.models import Application
+
+    return Application.objects.create(
+        public_id=f"app_home_{n}",
+        customer_id=f"cust_home_{n}",
+        product_code="WLD",
+        product_version="pv_home",
+        requested_amount=1_000_000,
+        purpose="consumption",
+        state=state,
+        submitted_on=BOOK_DATE,
+        **fields,
+    )
+
+
+def test_the_reviewer_sees_claims_time_left_breaches_and_the_unclaimed_queue(django_user_model):
+    client, user = _client_for(django_user_model, roles.INITIAL_REVIEWER)
+    me, now = user.get_username(), timezone.now()
+    _application(1, "initial_review", claimed_by=me, sla_due_at=now + dt.timedelta(hours=3))
+    _application(2, "initial_review", claimed_by=me, sla_due_at=now - dt.timedelta(hours=1))
+    _application(3, "initial_review", claimed_by="someone_else")
+    _application(4, "initial_review")
+    _application(5, "final_review")  # another stage: not this reviewer's
+    response = client.get(HOME, HTTP_ACCEPT_LANGUAGE="en")
+    figures = _figures(response)
+    assert figures["Initial review: my claimed applications"].value == 2
+    assert figures["Initial review: my SLA breaches"].value == 1
+    assert figures["Initial review: unclaimed in the queue"].value == 1
+    assert not any(label.startswith("Final review:") for label in figures)
+    # the earliest due of my claims is the one already breached
+    assert "overdue by 1 h" in response.content.decode()
+    assert figures["Initial review: my claimed applications"].url == reverse(
+        "origination:queue", args=["initial"]
+    )
+
+
+def test_approval_rates_count_decisions_of_the_window_as_percentages(django_user_model):
+    from microloan.kernel.services import set_initial_business_date
+
+    set_initial_business_date(BOOK_DATE)
+    for n, state in enumerate(["approved", "auto_approved", "rejected", "initial_review"]):
+        _application(10 + n, state)
+    client, _user = _client_for(django_user_model, roles.RISK_ANALYST)
+    response = client.get(HOME, HTTP_ACCEPT_LANGUAGE="en")
+    rate = _figures(response)["Approval rate, last 7 days"]
+    assert rate.value == pytest.approx(2 / 3)  # the one still in review is not decided
+    assert "66.67%" in response.content.decode()
+
+
+def test_the_collector_sees_todays_cases_promises_due_and_contacts(django_user_model):
+    from microloan.collections.models import CollectionCase, ContactAttempt, PromiseToPay
+
+    build_synthetic_book(loans=3, business_date=BOOK_DATE, seed=7, overdue_share=0.0, chunk=3)
+    client, user = _client_for(django_user_model, roles.COLLECTOR)
+    loans = list(Loan.objects.order_by("id")[:3])
+    cases = [
+        CollectionCase.objects.create(
+            public_id=f"case_home_{n}",
+            loan=loan,
+            customer_id=loan.customer_id,
+            bucket="M1",
+            opened_on=BOOK_DATE,
+            opening_overdue=100,
+            bucket_entered_on=BOOK_DATE,
+            bucket_entry_overdue=100,
+            collector=user if n < 2 else None,
+            assigned_on=BOOK_DATE if n == 0 else BOOK_DATE - dt.timedelta(days=3),
+        )
+        for n, loan in enumerate(loans)
+    ]
+    for n, due in enumerate([BOOK_DATE, BOOK_DATE + dt.timedelta(days=2)]):
+        PromiseToPay.objects.create(
+            public_id=f"ptp_home_{n}",
+            case=cases[0],
+            loan=loans[0],
+            amount=5000,
+            made_on=BOOK_DATE,
+            due_date=due,
+            collector=user,
+            bucket="M1",
+        )
+    ContactAttempt.objects.create(
+        public_id="ca_home_1",
+        case=cases[0],
+        customer_id=loans[0].customer_id,
+        collector=user,
+        channel="phone",
+        result="promised",
+        attempted_at=timezone.now(),
+        local_date=timezone.localdate(),
+    )
+    figures = _figures(client.get(HOME, HTTP_ACCEPT_LANGUAGE="en"))
+    assert figures["My open cases"].value == 2
+    assert figures["Cases assigned to me today"].value == 1
+    assert figures["Promises due today"].value == 1
+    assert figures["Contacts made today"].value == 1
+    assert client.get(figures["My open cases"].url).status_code == 200
