@@ -8,6 +8,15 @@ An app adds its own from ``AppConfig.ready()``::
 
 A counter is shown only to users holding its permission. A check or counter that raises is
 shown as failing rather than breaking the page.
+
+The work each role does comes as panels (``HOME_PANELS``), registered by each app's ``home.py``::
+
+    HOME_PANELS.append((_("Loan book"), "reports.view_reports", book_figures))
+    # book_figures(user, business_date) -> [Figure(label, value, url, kind=...)]
+
+A figure links to the list behind it with the filter applied; its ``needs`` permission hides
+the link (not the figure) from users who could not open that list. Providers run one or two
+aggregate queries each: the page costs a fixed number of queries whatever the book's size.
 """
 
 from __future__ import annotations
