@@ -19,7 +19,7 @@ from microloan.backoffice.pages import is_fragment_request
 from microloan.kernel.errors import DomainError, NotAuthenticated, ValidationFailed
 from microloan.kernel.services import get_business_date
 
-from .dashboard import run_health_checks, visible_counts
+from .dashboard import run_health_checks, visible_counts, visible_panels
 from .decorators import actor_for, staff_page
 from .forms import AuditFilterForm, LoginForm
 from .lists import display_page
@@ -71,8 +71,10 @@ def logout_view(request):
 
 @staff_page()
 def home(request):
+    business_date = get_business_date()
     context = {
-        "business_date": get_business_date(),
+        "business_date": business_date,
+        "panels": visible_panels(request.user, business_date),
         "health_checks": run_health_checks(),
         "counts": visible_counts(request.user),
     }

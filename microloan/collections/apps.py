@@ -10,6 +10,9 @@ class CollectionsConfig(AppConfig):
     verbose_name = _("Collections")
 
     def ready(self) -> None:
+        from .home import register as register_home_figures
+
+        register_home_figures()
         from microloan.backoffice.navigation import NAV_ITEMS
         from microloan.batch.registry import hooks, register_hook
 

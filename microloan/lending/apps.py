@@ -8,6 +8,9 @@ class LendingConfig(AppConfig):
     verbose_name = _("Lending")
 
     def ready(self) -> None:
+        from .home import register as register_home_figures
+
+        register_home_figures()
         from microloan.backoffice.navigation import NAV_ITEMS
 
         from .eod import register_eod_steps

@@ -8,6 +8,9 @@ class OriginationConfig(AppConfig):
     verbose_name = _("Origination")
 
     def ready(self) -> None:
+        from .home import register as register_home_figures
+
+        register_home_figures()
         from microloan.backoffice.navigation import NAV_ITEMS
         from microloan.batch.registry import eod_steps, register_hook
 

@@ -8,6 +8,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from .home import register as register_home_figures
+
+        register_home_figures()
         from microloan.backoffice.navigation import NAV_ITEMS
         from microloan.batch.registry import eod_steps, register_hook
         from microloan.contracts.events import ContractSigned

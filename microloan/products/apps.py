@@ -8,6 +8,9 @@ class ProductsConfig(AppConfig):
     verbose_name = _("Products")
 
     def ready(self) -> None:
+        from .home import register as register_home_figures
+
+        register_home_figures()
         from microloan.backoffice.navigation import NAV_ITEMS
 
         NAV_ITEMS.append((_("Products"), "products:list", "products.view_productversion"))

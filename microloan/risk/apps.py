@@ -8,6 +8,9 @@ class RiskConfig(AppConfig):
     verbose_name = _("Risk")
 
     def ready(self) -> None:
+        from .home import register as register_home_figures
+
+        register_home_figures()
         from microloan.backoffice.navigation import NAV_ITEMS
 
         NAV_ITEMS.append((_("Blacklist"), "risk:blacklist", "risk.view_blacklistentry"))
