@@ -14,7 +14,9 @@ def is_confirmed(request) -> bool:
     return request.POST.get(CONFIRMED) == "1"
 
 
-def confirm_page(request, *, title: str, summary: list[str], cancel_url: str):
+def confirm_page(
+    request, *, title: str, summary: list[str], cancel_url: str, irreversible: bool = True
+):
     """The summary page; its form posts the same fields to the same URL with ``confirmed=1``."""
     fields = [
         (name, value)
@@ -28,5 +30,6 @@ def confirm_page(request, *, title: str, summary: list[str], cancel_url: str):
         "fields": fields,
         "action": request.get_full_path(),
         "cancel_url": cancel_url,
+        "irreversible": irreversible,
     }
     return render(request, "backoffice/confirm.html", context)
