@@ -17,7 +17,7 @@ from microloan.origination import services
 from microloan.products.models import ProductVersion
 from microloan.products.services import approve_version, create_version, submit_version
 
-from .conftest import PRODUCT, application_body
+from .conftest import PRODUCT
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +29,6 @@ def approve_new_version(**params) -> ProductVersion:
     draft = create_version(actor=maker, product_code=PRODUCT, params=params)
     submit_version(actor=maker, version_id=draft.public_id)
     return approve_version(actor=checker, version_id=draft.public_id, reason="new terms")
-
-
-@pytest.fixture
-def in_final(customer, initial_reviewer):
-    """An application applied under v1, passed to the final review."""
-    case = services.apply_for_credit(
-        actor=Actor.borrower(customer.public_id),
-        data=application_body(customer, face_token="review-1"),
-    )
-    services.claim_application(actor=initial_reviewer, application_id=case.public_id)
-    return services.decide_application(
-        actor=initial_reviewer, application_id=case.public_id, outcome="pass", reason="ok"
-    )
 
 
 def test_while_the_applied_version_is_sold_it_is_the_one_decided_on(in_final, product):
