@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from microloan.backoffice.confirm import confirm_page, is_confirmed
 from microloan.backoffice.decorators import actor_for, staff_page
 from microloan.backoffice.lists import filtered_page, render_list
 from microloan.backoffice.pages import flash_refusal, page_number
@@ -112,9 +114,20 @@ def loan_quote(request, loan_id: str):
     )
 
 
-def _loan_action(request, loan_id: str, form, action, success: str):
-    """Run ``action(actor, cleaned_data)`` for a valid ``form``; show refusals on the loan page."""
+def _loan_action(request, loan_id: str, form, action, success: str, confirm=None):
+    """Run ``action(actor, cleaned_data)`` for a valid ``form``; show refusals on the loan page.
+    ``confirm(cleaned_data)``: (title, summary) of an irreversible action, shown first (the
+    server's confirmation step: nothing changes without ``confirmed=1``)."""
     if form.is_valid():
+        if confirm is not None and not is_confirmed(request):
+            title, summary = confirm(form.cleaned_data)
+            return confirm_page(
+                request,
+                title=title,
+                summary=summary,
+                cancel_url=reverse("lending:loan", args=[loan_id]),
+                irreversible=False,  # a proposal: the second person's approval is final
+            )
         try:
             action(actor_for(request), form.cleaned_data)
         except DomainError as refusal:
@@ -138,6 +151,14 @@ def loan_writeoff_request(request, loan_id: str):
             actor=actor, loan_id=loan_id, reason=data["reason"]
         ),
         _("The write-off was proposed; a second person must approve it."),
+        confirm=lambda data: (
+            _("Propose writing off loan %(id)s?") % {"id": loan_id},
+            [
+                _("A write-off of the loan's whole outstanding balance is proposed."),
+                _("Once a second person approves it, the loan is closed as written off."),
+                _("Reason recorded: %(reason)s") % {"reason": data["reason"]},
+            ],
+        ),
     )
 
 
@@ -204,8 +225,18 @@ def line_page(request, line_id: str):
     return render(request, "lending/line.html", context)
 
 
-def _line_action(request, line_id: str, form, form_name: str, action, success: str):
+def _line_action(request, line_id: str, form, form_name: str, action, success: str, confirm=None):
+    """As ``_loan_action``, on the line page."""
     if form.is_valid():
+        if confirm is not None and not is_confirmed(request):
+            title, summary = confirm(form.cleaned_data)
+            return confirm_page(
+                request,
+                title=title,
+                summary=summary,
+                cancel_url=reverse("lending:line", args=[line_id]),
+                irreversible=False,  # a frozen line can be unfrozen
+            )
         try:
             action(actor_for(request), form.cleaned_data)
         except DomainError as refusal:
@@ -233,6 +264,16 @@ def line_freeze(request, line_id: str):
         "freeze_form",
         lambda actor, data: service(actor=actor, line_id=line_id, reason=data["reason"]),
         _("The line was unfrozen.") if unfreeze else _("The line was frozen."),
+        confirm=None
+        if unfreeze
+        else lambda data: (
+            _("Freeze credit line %(id)s?") % {"id": line_id},
+            [
+                _("The customer can no longer draw on this line until it is unfrozen."),
+                _("Loans already drawn are not changed."),
+                _("Reason recorded: %(reason)s") % {"reason": data["reason"]},
+            ],
+        ),
     )
 
 

@@ -10,9 +10,11 @@ import json
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from microloan.backoffice.confirm import confirm_page, is_confirmed
 from microloan.backoffice.decorators import actor_for, staff_page
 from microloan.backoffice.lists import display_page
 from microloan.backoffice.pages import flash_refusal, run_action
@@ -73,18 +75,58 @@ def _stage_of(state: str) -> str:
     )
 
 
-def _decision_form(stage: str, detail: dict):
-    """The stage's form; the final one starts from the limit and rate the checks proposed."""
+def _decision_product(stage: str, detail: dict):
+    """The product version a final approval would open the line on (None: none is offered)."""
+    if stage != "final":
+        return None
+    try:
+        return services.decision_product(detail["product_code"], detail["product_version"])
+    except DomainError:
+        return None
+
+
+def _decision_form(stage: str, detail: dict, product):
+    """The stage's form; the final one starts from the limit and rate the checks proposed, kept
+    to what the version decided on allows (its grade's rate, its terms)."""
     if stage == "initial":
         return InitialDecisionForm()
     proposed = detail.get("proposed_limit")
+    rate = detail.get("daily_rate") or ""
+    terms = list(detail.get("term_options") or [])
+    if product is not None and product.changed:
+        grade_rate = product.terms.grade_rates.get(detail.get("grade") or "")
+        rate = str(grade_rate) if grade_rate is not None else ""
+        terms = [t for t in terms if t in product.terms.allowed_terms]
     return FinalDecisionForm(
         initial={
             "limit_yuan": to_yuan_str(proposed) if proposed else "",
-            "daily_rate": detail.get("daily_rate") or "",
-            "terms_months": ", ".join(str(t) for t in detail.get("term_options") or []),
+            "daily_rate": rate,
+            "terms_months": ", ".join(str(t) for t in terms),
         }
     )
+
+
+def _render_detail(request, actor, detail: dict, *, form=None, status: int = 200):
+    stage = _stage_of(detail["state"])
+    permission = {"initial": services.PERM_REVIEW_INITIAL, "final": services.PERM_REVIEW_FINAL}
+    may_review = bool(stage) and request.user.has_perm(permission[stage])
+    product = _decision_product(stage, detail)
+    checks = detail.get("checks") or {}
+    context = {
+        "app": detail,
+        "stage": stage,
+        "may_review": may_review,
+        "claimed_by_me": detail["claimed_by"] == actor.id,
+        "decision_product": product,
+        "decision_form": (form or _decision_form(stage, detail, product)) if may_review else None,
+        "identity": checks.get("identity") or {},
+        "fraud": checks.get("fraud") or {},
+        "score": checks.get("score") or {},
+        "risk_decision": checks.get("decision") or {},
+        "declared": sorted((detail.get("declared") or {}).items()),
+        "admission": detail.get("admission") or {},
+    }
+    return render(request, "origination/application.html", context, status=status)
 
 
 @require_GET
@@ -95,24 +137,7 @@ def application_detail(request, application_id: str):
         detail = services.application_detail(actor=actor, application_id=application_id)
     except NotFound:
         raise Http404 from None
-    stage = _stage_of(detail["state"])
-    permission = {"initial": services.PERM_REVIEW_INITIAL, "final": services.PERM_REVIEW_FINAL}
-    may_review = bool(stage) and request.user.has_perm(permission[stage])
-    checks = detail.get("checks") or {}
-    context = {
-        "app": detail,
-        "stage": stage,
-        "may_review": may_review,
-        "claimed_by_me": detail["claimed_by"] == actor.id,
-        "decision_form": _decision_form(stage, detail) if may_review else None,
-        "identity": checks.get("identity") or {},
-        "fraud": checks.get("fraud") or {},
-        "score": checks.get("score") or {},
-        "risk_decision": checks.get("decision") or {},
-        "declared": sorted((detail.get("declared") or {}).items()),
-        "admission": detail.get("admission") or {},
-    }
-    return render(request, "origination/application.html", context)
+    return _render_detail(request, actor, detail)
 
 
 @require_POST
@@ -147,10 +172,20 @@ def decide(request, application_id: str):
         raise Http404 from None
     stage = _stage_of(detail["state"])
     form = (FinalDecisionForm if stage == "final" else InitialDecisionForm)(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.errors.as_text())
-        return redirect("origination:application", application_id=application_id)
+    if not form.is_valid():  # the page again, with what was typed and the field errors
+        return _render_detail(request, actor, detail, form=form, status=422)
     data = form.cleaned_data
+    if data["outcome"] == "reject" and not is_confirmed(request):
+        return confirm_page(
+            request,
+            title=_("Reject application %(id)s?") % {"id": application_id},
+            summary=[
+                _("The application is rejected for good: it cannot be reopened."),
+                _("The applicant is told of the refusal."),
+                _("Reason recorded: %(reason)s") % {"reason": data["reason"]},
+            ],
+            cancel_url=reverse("origination:application", args=[application_id]),
+        )
     try:
         decided = services.decide_application(
             actor=actor,
@@ -162,10 +197,15 @@ def decide(request, application_id: str):
             terms_months=data.get("terms_months"),
             return_fields=data.get("return_fields") or None,
         )
-    except DomainError as error:
+    except DomainError as error:  # refused: the page again, keeping the reason typed
         flash_refusal(request, error)
-    else:
-        messages.success(request, ApplicationState(decided.state).label)
+        for name, problem in (error.fields or {}).items():
+            name = {"limit": "limit_yuan"}.get(name, name)
+            if name in form.fields:
+                form.add_error(name, str(problem))
+        detail = services.application_detail(actor=actor, application_id=application_id)
+        return _render_detail(request, actor, detail, form=form, status=error.status)
+    messages.success(request, ApplicationState(decided.state).label)
     return redirect("origination:application", application_id=application_id)
 
 

@@ -12,10 +12,12 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from microloan.backoffice.confirm import confirm_page, is_confirmed
 from microloan.backoffice.decorators import actor_for, staff_page
 from microloan.backoffice.lists import display_page
 from microloan.backoffice.pages import flash_refusal, run_action
@@ -141,6 +143,17 @@ def blacklist_remove(request, entry_id: str):
     if not form.is_valid():
         messages.error(request, form.errors.as_text())
         return redirect("risk:blacklist")
+    if not is_confirmed(request):
+        return confirm_page(
+            request,
+            title=_("Remove blacklist entry %(id)s?") % {"id": entry_id},
+            summary=[
+                _("The person or device is no longer refused by the blacklist check."),
+                _("New applications from them are assessed as usual."),
+                _("Reason recorded: %(reason)s") % {"reason": form.cleaned_data["reason"]},
+            ],
+            cancel_url=reverse("risk:blacklist"),
+        )
     try:
         services.remove_blacklist_entry(
             actor=actor_for(request), entry_id=entry_id, reason=form.cleaned_data["reason"]

@@ -80,9 +80,13 @@ def test_pages_need_permission(loan, db, django_user_model):
 
 
 def test_freeze_form(ops_client, line):
+    freeze = reverse("lending:line_freeze", args=[line.public_id])
+    asked = ops_client.post(freeze, {"action": "freeze", "freeze-reason": "signal"})
+    body = asked.content.decode()
+    assert asked.status_code == 200 and "Freeze credit line" in body and "signal" in body
+    assert CreditLine.objects.get(pk=line.pk).status == "active"  # asked first, nothing changed
     response = ops_client.post(
-        reverse("lending:line_freeze", args=[line.public_id]),
-        {"action": "freeze", "freeze-reason": "signal"},
+        freeze, {"action": "freeze", "freeze-reason": "signal", "confirmed": "1"}
     )
     assert response.status_code == 302
     assert CreditLine.objects.get(pk=line.pk).status == "frozen"
@@ -188,3 +192,13 @@ def test_a_line_opening_is_approved_on_the_requests_page(
     proposal.refresh_from_db()
     assert proposal.status == "approved"
     assert CreditLine.objects.get(pk=proposal.line_id).customer_id == customer.public_id
+
+
+def test_write_off_asks_first_and_changes_nothing_until_confirmed(ops_client, loan):
+    url = reverse("lending:loan_writeoff", args=[loan.public_id])
+    asked = ops_client.post(url, {"writeoff-reason": "uncollectable"})
+    body = asked.content.decode()
+    assert asked.status_code == 200 and "Propose writing off loan" in body
+    assert "uncollectable" in body and not MakerCheckerRequest.objects.exists()
+    done = ops_client.post(url, {"writeoff-reason": "uncollectable", "confirmed": "1"})
+    assert done.status_code == 302 and MakerCheckerRequest.objects.count() == 1

@@ -54,8 +54,10 @@ from .queries import (
     summary_of,
 )
 from .review import (
+    DecisionProduct,
     claim_application,
     decide_application,
+    decision_product,
     release_application,
     review_queue,
     sla_flag,
@@ -73,6 +75,7 @@ __all__ = [
     "PERM_VIEW_POLICY",
     "REQUIRED_CONSENTS",
     "ApplicationInvalid",
+    "DecisionProduct",
     "active_policy",
     "application_detail",
     "apply_for_credit",
@@ -81,6 +84,7 @@ __all__ = [
     "claim_application",
     "create_policy_draft",
     "decide_application",
+    "decision_product",
     "expire_applications_step",
     "expire_stale_applications",
     "get_my_application",

@@ -12,6 +12,11 @@
   correct. Final review (policy, limit, rate, term): ``approve`` with limit, daily rate and
   terms — the line is opened — or ``reject``. The final reviewer is never the initial
   reviewer (422 ``same_reviewer``).
+- Product version (``decision_product``, docs/review.md): an application is decided on the
+  version it applied under while that version is still sold (active); once a newer version
+  has been approved (the old one retired), on the product's active version. It is never
+  stranded: only a product with no active version at all refuses an approval (422
+  ``product_not_offered``); a rejection needs no version.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +37,13 @@ from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from microloan.kernel.money import to_yuan_str
 from microloan.kernel.rounding import parse_rate
-from microloan.products.interface import version_terms
+from microloan.products.interface import (
+    ACTIVE,
+    approved_version,
+    offered_product,
+    version_status,
+    version_terms,
+)
 
 from ..models import Application, ApplicationState
 from .applying import grant_line
@@ -56,6 +68,45 @@ OUTCOMES = {S.INITIAL_REVIEW: ("pass", "reject", "return"), S.FINAL_REVIEW: ("ap
 REASON_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 MAX_REASON_CODES = 10
 OVERDUE, DUE_SOON, ON_TIME = "overdue", "due_soon", "on_time"
+
+
+@dataclass(frozen=True)
+class DecisionProduct:
+    """The product version a final approval opens the line on, and the one applied under."""
+
+    version_id: str
+    version: int
+    applied_version_id: str
+    applied_version: int
+    terms: Any  # products.domain.ProductTerms
+
+    @property
+    def changed(self) -> bool:
+        return self.version_id != self.applied_version_id
+
+
+def decision_product(product_code: str, applied_version_id: str) -> DecisionProduct:
+    """The version to decide on (module doc): the one applied under while it is active, else
+    the product's active version; 422 ``product_not_offered`` when the product has none."""
+    applied = approved_version(applied_version_id)
+    if version_status(applied_version_id) == ACTIVE:
+        version_id, terms = applied_version_id, version_terms(applied_version_id)
+    else:
+        offered = offered_product(product_code)
+        if offered is None:
+            raise BusinessRuleViolation(
+                _(
+                    "The product is no longer offered (no version of it is active): the "
+                    "application can only be rejected until a version is approved."
+                ),
+                code="product_not_offered",
+                fields={"product_code": product_code},
+            )
+        version_id, terms = offered.version_id, offered.terms
+    version = applied.version if version_id == applied_version_id else None
+    if version is None:
+        version = approved_version(version_id).version
+    return DecisionProduct(version_id, version, applied_version_id, applied.version, terms)
 
 
 def sla_flag(application: Application, *, now: dt.datetime, due_soon: dt.timedelta) -> str:
@@ -213,10 +264,11 @@ def _check_offer(
     daily_rate: Any,
     terms_months: Any,
     problems: dict[str, Any],
+    terms,
 ) -> tuple[int, Decimal, tuple[int, ...]]:
     """Final approval terms: limit ≤ product maximum and ≤ the regulatory headroom; rate in the
-    product's range and, when it prices by grade, one of its grid's rates; terms allowed."""
-    terms = version_terms(application.product_version)
+    product's range and, when it prices by grade, one of its grid's rates; terms allowed (all
+    of the version ``decision_product`` chose)."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
         problems["limit"] = _("Give the limit in yuan, above zero, e.g. 5000.00.")
     else:
@@ -288,14 +340,19 @@ def decide_application(
             problems.update(invalid.fields)
         codes = _reason_codes(reason_codes, problems)
         fields = _return_fields(return_fields, problems) if outcome == "return" else {}
-        offer = None
+        offer, product = None, None
         if outcome == "approve" and "outcome" not in problems:
-            offer = _check_offer(
-                application,
-                limit=limit,
-                daily_rate=daily_rate,
-                terms_months=terms_months,
-                problems=problems,
+            product = decision_product(application.product_code, application.product_version)
+            offer = (
+                *_check_offer(
+                    application,
+                    limit=limit,
+                    daily_rate=daily_rate,
+                    terms_months=terms_months,
+                    problems=problems,
+                    terms=product.terms,
+                ),
+                product,
             )
         problems.update(input_problems or {})
         if problems:
@@ -314,6 +371,7 @@ def decide_application(
             reasons=step.reasons,
             line_id=application.line_id,
             limit=application.granted_limit,
+            **({"applied_product_version": product.applied_version_id} if product else {}),
         )
         if application.state in (S.APPROVED, S.REJECTED):
             publish_decided(application)
@@ -345,9 +403,18 @@ def _apply_outcome(actor, application, outcome, reason, codes, fields, offer):
         return transition(
             application, S.REJECTED, actor=actor, reasons=application.decision_reasons, note=reason
         )
-    limit, rate, chosen_terms = offer
+    limit, rate, chosen_terms, product = offer
     application.decision_reasons = ["manual_approved", *codes]
-    grant_line(application, limit=limit, daily_rate=rate, allowed_terms=chosen_terms)
+    # The line, the offer and the contract all follow the version decided on (audited with
+    # the one applied under).
+    application.product_version = product.version_id
+    grant_line(
+        application,
+        limit=limit,
+        daily_rate=rate,
+        allowed_terms=chosen_terms,
+        terms=product.terms,
+    )
     return transition(
         application, S.APPROVED, actor=actor, reasons=application.decision_reasons, note=reason
     )

@@ -134,3 +134,18 @@ def both_roles(db):
 
 
 __all__ = ["customer_data"]
+
+
+@pytest.fixture
+def in_final(customer, initial_reviewer):
+    """An application applied under v1, passed to the final review."""
+    from microloan.origination import services as _services  # as the tests import it
+
+    case = _services.apply_for_credit(
+        actor=Actor.borrower(customer.public_id),
+        data=application_body(customer, face_token="review-1"),
+    )
+    _services.claim_application(actor=initial_reviewer, application_id=case.public_id)
+    return _services.decide_application(
+        actor=initial_reviewer, application_id=case.public_id, outcome="pass", reason="ok"
+    )

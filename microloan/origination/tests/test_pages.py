@@ -82,7 +82,7 @@ def test_deciding_without_a_claim_is_refused_and_changes_nothing(case):
     initial = _client(INITIAL_REVIEWER)
     page = initial.post(
         reverse("origination:decide", args=[case.public_id]),
-        {"outcome": "reject", "reason": "no"},
+        {"outcome": "reject", "reason": "no", "confirmed": "1"},
         follow=True,
     )
     assert "alert-error" in page.content.decode()

@@ -32,9 +32,13 @@ def test_blacklist_add_then_remove_through_the_page():
     page = analyst.get(reverse("risk:blacklist"))
     body = page.content.decode()
     assert page.status_code == 200 and entry.value_hint in body and "13812345678" not in body
-    removed = analyst.post(
-        reverse("risk:blacklist_remove", args=[entry.public_id]), {"reason": "cleared"}
-    )
+    remove = reverse("risk:blacklist_remove", args=[entry.public_id])
+    asked = analyst.post(remove, {"reason": "cleared"})  # first the summary, nothing removed
+    assert asked.status_code == 200 and "Remove blacklist entry" in asked.content.decode()
+    assert 'name="confirmed" value="1"' in asked.content.decode()
+    entry.refresh_from_db()
+    assert entry.removed_at is None
+    removed = analyst.post(remove, {"reason": "cleared", "confirmed": "1"})
     assert removed.status_code == 302
     entry.refresh_from_db()
     assert entry.removed_at is not None
