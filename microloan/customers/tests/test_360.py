@@ -95,7 +95,7 @@ def test_twenty_loans_cost_few_queries(django_assert_max_num_queries):
     book = build_book(loans=20)
     client = _client(CS_AGENT)
     _page(client, book)  # warm: sessions, permissions, discovery
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(25):
         html = _page(client, book)
     assert html.count('class="loan-360"') == 20
 
@@ -141,3 +141,16 @@ def test_the_header_has_the_search_box():
     client = _client(CS_AGENT)
     html = client.get(reverse("customers:search")).content.decode()
     assert f'action="{reverse("customers:find")}"' in html
+
+
+def test_each_section_reads_in_at_most_two_queries(django_assert_max_num_queries):
+    from microloan.customers import profile
+
+    book = build_book(loans=20)
+    profile.sections_for(make_staff(username="warm"))  # discovery imports the interfaces
+    for key in ("lines", "loans", "applications", "repayments", "orders", "contracts",
+                "messages", "cases"):  # fmt: skip
+        section = profile.section(key)
+        with django_assert_max_num_queries(2):
+            rows = section.rows(book.customer_id)
+        assert rows, key
