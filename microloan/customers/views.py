@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from microloan.backoffice.decorators import PageForbidden, actor_for, staff_page
 from microloan.backoffice.lists import display_page, render_list
+from microloan.backoffice.pages import is_fragment_request
 from microloan.kernel.errors import NotFound, ValidationFailed
 from microloan.kernel.services import get_business_date
 
@@ -51,7 +52,8 @@ def _customer_context(request, customer_id: str) -> dict:
         },
         "consents": list(services.consent_history(customer)),
         "may_reveal": request.user.has_perm(services.REVEAL_PERSONAL_DATA),
-        "sections": _sections(request, customer.public_id),
+        # an HTMX reveal swaps only its form: the sections' queries would be wasted
+        "sections": [] if is_fragment_request(request) else _sections(request, customer.public_id),
     }
 
 
