@@ -94,3 +94,14 @@ def test_a_collector_does_not_see_sections_it_may_not_open(open_as, language):
     ):
         assert hidden not in headings, hidden
     assert "139****5678" in page.locator("body").inner_text()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_header_search_jumps_to_an_application_by_its_id(open_as, language):
+    book = build_book(loans=1)
+    page = open_as("cs_agent", language)
+    box = page.get_by_placeholder(WORDS[language]["search"])
+    box.fill(book.application_id)
+    box.press("Enter")
+    page.wait_for_url(f"**/origination/{book.application_id}/")
+    assert book.application_id in page.locator("body").inner_text()
