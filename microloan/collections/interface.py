@@ -3,11 +3,12 @@ contacts and promises (this app's own tables) and the collector's commands."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count
 
-from .models import CollectionCase, ContactAttempt, ContactResult, PromiseToPay
+from .models import Bucket, CollectionCase, ContactAttempt, ContactResult, PromiseToPay
 from .services.contacts import debt_of, log_contact, make_promise
 
 # --- for risk, collections, notifications and the demo ---
@@ -67,3 +68,53 @@ def contact_count() -> int:
 
 def promise_count() -> int:
     return PromiseToPay.objects.count()
+
+
+# --- for the customer 360 page ---
+@dataclass(frozen=True)
+class CustomerCase:
+    case_id: str
+    loan_id: str
+    status: str
+    status_label: str
+    bucket_label: str
+    opened_on: dt.date
+    opening_overdue: int  # fen
+    closed_on: dt.date | None
+    close_reason_label: str
+
+
+def customer_cases(customer_id: str) -> list[CustomerCase]:
+    """The customer's collection cases, newest first (one query)."""
+    rows = (
+        CollectionCase.objects.filter(customer_id=customer_id)
+        .order_by("-opened_on", "-id")
+        .values_list(
+            "public_id", "loan__public_id", "status", "bucket", "opened_on", "opening_overdue",
+            "closed_on", "close_reason",
+        )
+    )  # fmt: skip
+    return [
+        CustomerCase(
+            case_id, loan_id, status, CollectionCase.Status(status).label, Bucket(bucket).label,
+            opened, overdue, closed, CollectionCase.CloseReason(reason).label if reason else "",
+        )
+        for case_id, loan_id, status, bucket, opened, overdue, closed, reason in rows
+    ]  # fmt: skip
+
+
+def _register_customer_sections() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from microloan.customers.profile import ProfileSection, register_section
+
+    # Customer service sees that a case exists (status and bucket, the call's context); the
+    # case page itself stays behind collections.view_collectioncase.
+    register_section(
+        ProfileSection(
+            "cases", _("Collection cases"), "customers.view_customer", customer_cases, 80
+        )
+    )
+
+
+_register_customer_sections()

@@ -532,3 +532,130 @@ def delinquent_loan_count(customer_id: str) -> int:
     """The customer's loans past due now (lending keeps no per-loan history of past
     delinquency, so a cured loan does not count)."""
     return Loan.objects.filter(customer_id=customer_id, dpd__gt=0).count()
+
+
+# --- for the customer 360 page ---
+@dataclass(frozen=True)
+class CustomerLine:
+    line_id: str
+    status: str  # a LineStatus value
+    status_label: str
+    limit: int  # fen
+    used: int  # fen
+    grade: str
+    opened_on: dt.date
+    expires_on: dt.date
+
+
+def customer_lines(customer_id: str) -> list[CustomerLine]:
+    """The customer's credit lines, any status, newest first (one query)."""
+    rows = (
+        CreditLine.objects.filter(customer_id=customer_id)
+        .order_by("-opened_on", "-id")
+        .values_list("public_id", "status", "limit", "used", "grade", "opened_on", "expires_on")
+    )
+    return [
+        CustomerLine(line_id, status, LineStatus(status).label, *rest)
+        for line_id, status, *rest in rows
+    ]
+
+
+@dataclass(frozen=True)
+class CustomerInstalment:
+    number: int
+    due_date: dt.date
+    principal: int
+    interest: int
+    status: str
+    status_label: str
+
+
+@dataclass(frozen=True)
+class CustomerLoan:
+    loan_id: str
+    line_id: str
+    status: str  # a LoanStatus value
+    status_label: str
+    principal: int
+    principal_outstanding: int
+    term_months: int
+    start_date: dt.date | None
+    maturity_date: dt.date | None
+    dpd: int
+    schedule: tuple[CustomerInstalment, ...]  # live instalments, by number
+
+
+def customer_loans(customer_id: str) -> list[CustomerLoan]:
+    """The customer's loans with their live schedules, newest first: two queries, however
+    many loans."""
+    loans = list(
+        Loan.objects.filter(customer_id=customer_id)
+        .order_by("-created_at", "-id")
+        .values_list(
+            "id", "public_id", "line__public_id", "status", "principal",
+            "principal_outstanding", "term_months", "start_date", "maturity_date", "dpd",
+        )
+    )  # fmt: skip
+    schedules: dict[int, list[CustomerInstalment]] = {row[0]: [] for row in loans}
+    instalments = (
+        Instalment.objects.filter(loan__customer_id=customer_id)
+        .exclude(status=Instalment.Status.CANCELLED)
+        .order_by("loan_id", "number")
+        .values_list("loan_id", "number", "due_date", "principal", "interest", "status")
+    )
+    for loan_pk, number, due, principal, interest, status in instalments:
+        label = Instalment.Status(status).label
+        schedules.setdefault(loan_pk, []).append(
+            CustomerInstalment(number, due, principal, interest, status, label)
+        )
+    return [
+        CustomerLoan(
+            loan_id, line_id, status, LoanStatus(status).label, *rest,
+            schedule=tuple(schedules[loan_pk]),
+        )
+        for loan_pk, loan_id, line_id, status, *rest in loans
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CustomerRepayment:
+    loan_id: str
+    kind_label: str
+    business_date: dt.date
+    amount: int
+    principal: int
+    interest: int
+    penalty: int
+
+
+def customer_repayments(customer_id: str) -> list[CustomerRepayment]:
+    """Money the customer paid on their loans, newest first (one query)."""
+    rows = (
+        LoanTransaction.objects.filter(loan__customer_id=customer_id, kind__in=REPAYMENT_KINDS)
+        .order_by("-business_date", "-id")
+        .values_list(
+            "loan__public_id", "kind", "business_date", "amount", "principal", "interest",
+            "penalty",
+        )
+    )  # fmt: skip
+    return [
+        CustomerRepayment(loan_id, LoanTransaction.Kind(kind).label, *rest)
+        for loan_id, kind, *rest in rows
+    ]
+
+
+def _register_customer_sections() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from microloan.customers.profile import ProfileSection, register_section
+
+    register_section(
+        ProfileSection("lines", _("Credit lines"), "lending.view_creditline", customer_lines, 10)
+    )
+    register_section(ProfileSection("loans", _("Loans"), "lending.view_loan", customer_loans, 20))
+    register_section(
+        ProfileSection("repayments", _("Repayments"), "lending.view_loan", customer_repayments, 40)
+    )
+
+
+_register_customer_sections()

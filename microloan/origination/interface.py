@@ -53,3 +53,55 @@ def application_counts_by_state() -> dict[str, int]:
     """Application state → applications, by state."""
     rows = Application.objects.values("state").annotate(n=Count("id")).order_by("state")
     return {row["state"]: row["n"] for row in rows}
+
+
+# --- for the customer 360 page ---
+@dataclass(frozen=True)
+class CustomerApplication:
+    application_id: str
+    product_code: str
+    requested_amount: int  # fen
+    granted_limit: int | None  # fen
+    state: str  # an ApplicationState value
+    state_label: str
+    reasons: tuple[str, ...]  # the decision's reasons in words, in the active language
+    submitted_at: dt.datetime
+    decided_at: dt.datetime | None
+    line_id: str
+
+
+def customer_applications(customer_id: str) -> list[CustomerApplication]:
+    """The customer's applications with their decisions in words, newest first (one query)."""
+    from .reasons import reason_text
+
+    rows = (
+        Application.objects.filter(customer_id=customer_id)
+        .order_by("-submitted_at", "-id")
+        .values_list(
+            "public_id", "product_code", "requested_amount", "granted_limit", "state",
+            "decision_reasons", "submitted_at", "decided_at", "line_id",
+        )
+    )  # fmt: skip
+    return [
+        CustomerApplication(
+            app_id, product, requested, granted, state, ApplicationState(state).label,
+            tuple(reason_text(code) for code in reasons or ()), submitted, decided, line_id,
+        )
+        for app_id, product, requested, granted, state, reasons, submitted, decided, line_id in rows
+    ]  # fmt: skip
+
+
+def _register_customer_sections() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from microloan.customers.profile import ProfileSection, register_section
+
+    register_section(
+        ProfileSection(
+            "applications", _("Applications and decisions"), "origination.view_application",
+            customer_applications, 30,
+        )
+    )  # fmt: skip
+
+
+_register_customer_sections()

@@ -32,3 +32,49 @@ def waiting_auto_debits() -> list[WaitingDebit]:
         kind=PaymentOrder.Kind.AUTO_DEBIT, status=PaymentOrder.Status.CREATED
     ).values_list("public_id", "loan_id", "customer_id", "business_date")
     return [WaitingDebit(*row) for row in rows]
+
+
+# --- for the customer 360 page ---
+@dataclass(frozen=True)
+class CustomerOrder:
+    order_id: str
+    kind_label: str
+    loan_id: str
+    amount: int  # fen
+    status: str
+    status_label: str
+    card_masked: str
+    business_date: dt.date
+
+
+def customer_orders(customer_id: str) -> list[CustomerOrder]:
+    """The customer's payment orders, newest first (one query)."""
+    rows = (
+        PaymentOrder.objects.filter(customer_id=customer_id)
+        .order_by("-created_at", "-id")
+        .values_list(
+            "public_id", "kind", "loan_id", "amount", "status", "card_masked", "business_date"
+        )
+    )
+    return [
+        CustomerOrder(
+            order_id, PaymentOrder.Kind(kind).label, loan_id, amount, status,
+            PaymentOrder.Status(status).label, card, day,
+        )
+        for order_id, kind, loan_id, amount, status, card, day in rows
+    ]  # fmt: skip
+
+
+def _register_customer_sections() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from microloan.customers.profile import ProfileSection, register_section
+
+    register_section(
+        ProfileSection(
+            "orders", _("Payment orders"), "payments.view_paymentorder", customer_orders, 50
+        )
+    )
+
+
+_register_customer_sections()
