@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+# Browser tests: open_as(role, language) and screenshots on failure.
+pytest_plugins = ["microloan.tests.browser_fixtures"]
+
 _anchor_files = itertools.count(1)
 
 
