@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from microloan.kernel.money import format_yuan
 from microloan.lending.forms import YuanField
 from microloan.loanmath.schedules import RepaymentMethod
 
@@ -17,6 +18,7 @@ from .models import (
     CollectionStrategy,
     ContactChannel,
     ContactResult,
+    NumberUsed,
     OverdueCause,
 )
 
@@ -40,9 +42,23 @@ class CaseFilterForm(forms.Form):
 
 class ContactForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
-    phone = forms.CharField(label=_("Number contacted"), max_length=32, required=False)
+    # The collector picks a number on file; the page never asks for (or shows) the digits.
+    number = forms.ChoiceField(
+        label=_("Number used"),
+        choices=[("", _("None (visit or letter)")), (NumberUsed.REGISTERED_MOBILE.value, "")],
+        required=False,
+    )
     result = forms.ChoiceField(label=_("Result"), choices=ContactResult.choices)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, masked_phone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        label = NumberUsed.REGISTERED_MOBILE.label
+        self.fields["number"].choices = [
+            ("", _("None (visit or letter)")),
+            (NumberUsed.REGISTERED_MOBILE.value, f"{label} {masked_phone}".strip()),
+        ]
+        self.fields["number"].initial = NumberUsed.REGISTERED_MOBILE.value
 
 
 class PromiseForm(forms.Form):
@@ -54,8 +70,43 @@ class CauseForm(forms.Form):
     cause = forms.ChoiceField(label=_("Overdue cause"), choices=OverdueCause.choices)
 
 
+def collector_choices(loads: list[dict]) -> list[tuple[str, str]]:
+    """The picker: each collector with their current load, so a supervisor balances it."""
+    return [("", _("Choose a collector"))] + [
+        (
+            load["username"],
+            _("%(name)s — %(cases)s open cases, %(amount)s overdue")
+            % {
+                "name": load["username"],
+                "cases": load["open_cases"],
+                "amount": format_yuan(load["overdue"]),
+            },
+        )
+        for load in loads
+    ]
+
+
 class AssignForm(forms.Form):
-    collector = forms.CharField(label=_("Collector (username)"), max_length=150)
+    collector = forms.ChoiceField(label=_("Collector"), choices=())
+
+    def __init__(self, *args, loads: list[dict] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["collector"].choices = collector_choices(list(loads))
+
+
+class BulkAssignForm(AssignForm):
+    """The queue's bulk assign: ticked cases (the service checks each exists and is open)."""
+
+    cases = forms.MultipleChoiceField(
+        label=_("Cases"),
+        choices=(),
+        error_messages={"required": _("Tick at least one case.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ticked = self.data.getlist("cases") if hasattr(self.data, "getlist") else []
+        self.fields["cases"].choices = [(case_id, case_id) for case_id in ticked[:500]]
 
 
 class RestructureForm(forms.Form):

@@ -17,6 +17,7 @@ __all__ = [
     "OpenCase",
     "case_counts_by_status",
     "case_debt",
+    "case_overdue",
     "contact_count",
     "has_pending_promise",
     "log_contact",
@@ -46,6 +47,13 @@ def open_cases_of(collector_pk: int) -> list[OpenCase]:
 def case_debt(case_id: str) -> int:
     """What the borrower of case ``case_id`` owes today (``services.contacts.debt_of``)."""
     return debt_of(CollectionCase.objects.select_related("loan").get(public_id=case_id).loan)
+
+
+def case_overdue(case_id: str) -> int:
+    """What the borrower of case ``case_id`` is behind by today: overdue principal, overdue
+    interest and penalty (what a cure needs; a promise of more than the debt is refused)."""
+    loan = CollectionCase.objects.select_related("loan").get(public_id=case_id).loan
+    return loan.overdue_principal + loan.overdue_interest + loan.penalty_receivable
 
 
 def has_pending_promise(case_id: str) -> bool:

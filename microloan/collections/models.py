@@ -179,6 +179,13 @@ class ContactResult(models.TextChoices):
     NOT_HOME = "not_home", _("Not at home")
 
 
+class NumberUsed(models.TextChoices):
+    """The number a call or SMS went to: one on file (picked) or one an integration typed."""
+
+    REGISTERED_MOBILE = "registered_mobile", _("Registered mobile")
+    GIVEN = "given", _("Number given by the caller")
+
+
 class ContactAttempt(models.Model):
     """A contact the system allowed and a collector made."""
 
@@ -188,6 +195,9 @@ class ContactAttempt(models.Model):
     collector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     channel = models.CharField(max_length=8, choices=ContactChannel.choices)
     number_index = models.CharField(max_length=80, blank=True)  # blind index, never the number
+    # Which number was used and how it reads masked: the page picks one on file, never typed.
+    number_used = models.CharField(max_length=20, choices=NumberUsed.choices, blank=True)
+    number_masked = models.CharField(max_length=32, blank=True)
     result = models.CharField(max_length=16, choices=ContactResult.choices)
     note = models.CharField(max_length=500, blank=True)
     attempted_at = models.DateTimeField()
@@ -225,6 +235,12 @@ class RefusedContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"refusal {self.pk}"
+
+    @property
+    def reason_labels(self) -> list[str]:
+        """The reasons in words, for pages (codes stay in ``reasons`` for the API)."""
+        labels = dict(self.Reason.choices)
+        return [str(labels.get(code, code)) for code in self.reasons]
 
 
 class PromiseToPay(models.Model):

@@ -39,6 +39,10 @@ class Input(Schema):
 class ContactIn(Input):
     channel: Channel
     result: Result
+    number: Literal["", "registered_mobile", "given"] = Field(
+        "",
+        description='Calls and SMS: "registered_mobile" (the number on file) or "given" (phone).',
+    )
     phone: str = Field("", max_length=32, description="The number contacted (calls and SMS).")
     note: str = Field("", max_length=500)
 
@@ -131,6 +135,8 @@ class CasePage(Schema):
 class ContactOut(Schema):
     id: str
     channel: str
+    number_used: str
+    number_masked: str
     result: str
     note: str
     collector: str
@@ -142,6 +148,8 @@ class ContactOut(Schema):
         return {
             "id": contact.public_id,
             "channel": contact.channel,
+            "number_used": contact.number_used,
+            "number_masked": contact.number_masked,
             "result": contact.result,
             "note": contact.note,
             "collector": contact.collector.username,

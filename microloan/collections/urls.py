@@ -6,6 +6,7 @@ app_name = "collections"
 urlpatterns = [
     path("cases/", views.case_queue, name="cases"),
     path("my-cases/", views.my_cases, name="my_cases"),
+    path("cases/bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("cases/<str:case_id>/", views.case_page, name="case"),
     path("cases/<str:case_id>/contact/", views.case_contact, name="case_contact"),
     path("cases/<str:case_id>/promise/", views.case_promise, name="case_promise"),

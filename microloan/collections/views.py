@@ -18,6 +18,7 @@ from microloan.kernel.errors import DomainError
 
 from .forms import (
     AssignForm,
+    BulkAssignForm,
     CaseFilterForm,
     CauseForm,
     ContactForm,
@@ -26,7 +27,7 @@ from .forms import (
     StrategyForm,
 )
 from .services import assignment, cases, contacts, stats, strategies
-from .services.common import CHANGE_STRATEGY, VIEW_CASE, VIEW_STRATEGY, WORK_CASE
+from .services.common import CHANGE_CASE, CHANGE_STRATEGY, VIEW_CASE, VIEW_STRATEGY, WORK_CASE
 
 PAGE_SIZE = 50
 
@@ -44,14 +45,23 @@ def _queue(request, *, mine: bool):
         )
     except DomainError as refusal:
         page, error = None, refusal.as_dict()["fields"]
+    return _render_queue(request, form, page, error, mine=mine)
+
+
+def _render_queue(request, form, page, error, *, mine: bool, bulk_form=None, status=None):
+    loads = None if mine else assignment.collector_loads()
+    can_assign = not mine and request.user.has_perm(CHANGE_CASE)
     context = {
         "form": form,
         "page": page,
         "error": error,
         "mine": mine,
-        "workload": None if mine else assignment.open_counts_by_collector(),
+        "workload": loads,
+        "bulk_form": (bulk_form or BulkAssignForm(loads=loads)) if can_assign else None,
     }
-    return render(request, "collections/cases.html", context, status=422 if error else 200)
+    return render(
+        request, "collections/cases.html", context, status=status or (422 if error else 200)
+    )
 
 
 @staff_page(VIEW_CASE)
@@ -66,12 +76,15 @@ def my_cases(request):
 
 def _case_context(request, case_id: str, **forms) -> dict:
     detail = cases.case_detail(actor=actor_for(request), case_id=case_id)
+    can_assign = request.user.has_perm(CHANGE_CASE)
     return {
         **detail,
-        "contact_form": forms.get("contact_form") or ContactForm(),
+        "contact_form": forms.get("contact_form")
+        or ContactForm(masked_phone=(detail["borrower"] or {}).get("phone", "")),
         "promise_form": forms.get("promise_form") or PromiseForm(),
         "cause_form": forms.get("cause_form") or CauseForm(initial={"cause": detail["case"].cause}),
-        "assign_form": forms.get("assign_form") or AssignForm(),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(loads=assignment.collector_loads() if can_assign else ()),
         "restructure_form": forms.get("restructure_form")
         or RestructureForm(
             initial={"method": detail["loan"].method, "term_months": detail["loan"].term_months}
@@ -97,7 +110,10 @@ def _case_action(request, case_id: str, form, form_name: str, action, success: s
         try:
             action(actor_for(request), form.cleaned_data)
         except DomainError as refusal:
-            flash_refusal(request, refusal)
+            if "reasons" in (refusal.fields or {}):  # the message names every rule in words
+                messages.error(request, refusal.message)
+            else:
+                flash_refusal(request, refusal)
             status = refusal.status
         else:
             messages.success(request, success)
@@ -120,11 +136,19 @@ def case_contact(request, case_id: str):
     return _case_action(
         request,
         case_id,
-        ContactForm(request.POST),
+        _bound_contact_form(request, case_id),
         "contact_form",
         lambda actor, data: contacts.log_contact(actor=actor, case_id=case_id, **data),
         _("The contact was recorded."),
     )
+
+
+def _bound_contact_form(request, case_id: str) -> ContactForm:
+    try:
+        borrower = cases.case_detail(actor=actor_for(request), case_id=case_id)["borrower"]
+    except DomainError:
+        borrower = None
+    return ContactForm(request.POST, masked_phone=(borrower or {}).get("phone", ""))
 
 
 @require_POST
@@ -159,13 +183,40 @@ def case_assign(request, case_id: str):
     return _case_action(
         request,
         case_id,
-        AssignForm(request.POST),
+        AssignForm(request.POST, loads=assignment.collector_loads()),
         "assign_form",
         lambda actor, data: assignment.assign_case(
             actor=actor, case_id=case_id, collector=data["collector"]
         ),
         _("The case was assigned."),
     )
+
+
+@require_POST
+@staff_page(CHANGE_CASE)
+def bulk_assign(request):
+    form = BulkAssignForm(request.POST, loads=assignment.collector_loads())
+    if form.is_valid():
+        try:
+            done = assignment.assign_many(
+                actor=actor_for(request),
+                case_ids=form.cleaned_data["cases"],
+                collector=form.cleaned_data["collector"],
+            )
+        except DomainError as refusal:
+            flash_refusal(request, refusal)
+        else:
+            messages.success(
+                request,
+                _("%(count)s cases were assigned to %(collector)s.")
+                % {"count": done, "collector": form.cleaned_data["collector"]},
+            )
+            return redirect("collections:cases")
+    else:
+        messages.error(request, _("Please correct the form."))
+    filters = CaseFilterForm()
+    page = cases.list_cases(actor=actor_for(request), page=1, page_size=PAGE_SIZE)
+    return _render_queue(request, filters, page, None, mine=False, bulk_form=form, status=422)
 
 
 @require_POST

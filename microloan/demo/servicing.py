@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from microloan.collections.interface import (
     ContactResult,
     case_debt,
+    case_overdue,
     has_pending_promise,
     log_contact,
     make_promise,
@@ -162,7 +163,7 @@ def work_cases(
                 actor=collector,
                 case_id=case.public_id,
                 channel="phone",
-                phone=phones.get(case.customer_id, ""),
+                number="registered_mobile",
                 result=result,
                 note="Demo call.",
                 attempted_at=at,
@@ -171,12 +172,13 @@ def work_cases(
             continue
         contacts += 1
         pending = has_pending_promise(case.public_id)
-        debt = case_debt(case.public_id)
-        if result == ContactResult.PROMISED and not pending and debt > 0:
+        # A borrower promises to catch up (what is overdue), not to repay the whole loan.
+        amount = min(case_overdue(case.public_id), case_debt(case.public_id))
+        if result == ContactResult.PROMISED and not pending and amount > 0:
             make_promise(
                 actor=collector,
                 case_id=case.public_id,
-                amount=debt,
+                amount=amount,
                 due_date=today + dt.timedelta(days=rng.randrange(2, 10)),
             )
             promises += 1

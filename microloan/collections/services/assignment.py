@@ -7,7 +7,7 @@ import datetime as dt
 import heapq
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Sum
 from django.utils.translation import gettext_lazy as _
 
 from microloan.accounts.interface import (
@@ -139,6 +139,47 @@ def open_counts_by_collector() -> dict[str, int]:
     counts = _open_case_counts()
     staff = sorted(staff_in_role(COLLECTOR), key=lambda member: member.username)
     return {member.username: counts.get(member.pk, 0) for member in staff}
+
+
+def assign_many(*, actor: Actor, case_ids: list[str], collector: str) -> int:
+    """Give each of ``case_ids`` to ``collector`` (the queue's bulk assign): all or none."""
+    actor.require_staff()
+    actor.require(CHANGE_CASE)
+    if not case_ids:
+        raise ValidationFailed(fields={"cases": _("Choose at least one case.")})
+    with transaction.atomic():
+        _collector(collector)  # a wrong name is a field error before any case is touched
+        for case_id in dict.fromkeys(case_ids):
+            assign_case(actor=actor, case_id=case_id, collector=collector)
+    return len(set(case_ids))
+
+
+def collector_loads() -> list[dict]:
+    """Each active collector's load for the assignment picker: open cases and what they owe
+    overdue (overdue principal, interest and penalty of the cases' loans), by username."""
+    rows = (
+        CollectionCase.objects.filter(status=CollectionCase.Status.OPEN)
+        .exclude(collector=None)
+        .values("collector")
+        .annotate(
+            open_cases=Count("id"),
+            overdue=Sum(
+                F("loan__overdue_principal")
+                + F("loan__overdue_interest")
+                + F("loan__penalty_receivable")
+            ),
+        )
+    )
+    loads = {row["collector"]: (row["open_cases"], row["overdue"] or 0) for row in rows}
+    staff = sorted(staff_in_role(COLLECTOR, active_only=True), key=lambda m: m.username)
+    return [
+        {
+            "username": member.username,
+            "open_cases": loads.get(member.pk, (0, 0))[0],
+            "overdue": loads.get(member.pk, (0, 0))[1],
+        }
+        for member in staff
+    ]
 
 
 def _collector(username: str) -> StaffMember:

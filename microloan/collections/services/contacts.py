@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.audit.services import record_audit
 from microloan.customers.crypto import blind_index
-from microloan.customers.interface import phone_index_of
+from microloan.customers.interface import masked_customer_of, phone_index_of
 from microloan.kernel.actors import Actor
 from microloan.kernel.errors import BusinessRuleViolation, Conflict, ValidationFailed
 from microloan.kernel.ids import new_public_id
@@ -39,6 +39,7 @@ from ..models import (
     ContactAttempt,
     ContactChannel,
     ContactResult,
+    NumberUsed,
     PromiseToPay,
     RefusedContactAttempt,
 )
@@ -67,7 +68,18 @@ def _number_index(phone: str) -> str:
     return blind_index("phone", phone)
 
 
-def _validate_contact(channel: str, result: str, note: str, phone: str) -> None:
+def _mask(phone: str) -> str:
+    """A typed number as staff may see it: first three and last four digits."""
+    phone = phone.strip()
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) > 7 else "****"
+
+
+def refusal_message(reasons: list[str]) -> str:
+    """Every broken rule in words, one sentence each (a page shows all of them)."""
+    return " ".join(str(REFUSAL_MESSAGES[reason]) for reason in reasons)
+
+
+def _validate_contact(channel: str, result: str, note: str, phone: str, number: str) -> None:
     problems = {}
     if channel not in ContactChannel.values:
         problems["channel"] = _("One of: %(choices)s.") % {
@@ -79,8 +91,12 @@ def _validate_contact(channel: str, result: str, note: str, phone: str) -> None:
         }
     if len(note or "") > MAX_NOTE_LENGTH:
         problems["note"] = _("At most 500 characters.")
-    if channel in NUMBERED_CHANNELS and not (phone or "").strip():
+    if number and number not in NumberUsed.values:
+        problems["number"] = _("Choose a number on file.")
+    elif number == NumberUsed.GIVEN and not (phone or "").strip():
         problems["phone"] = _("The number contacted is required for calls and SMS.")
+    elif channel in NUMBERED_CHANNELS and not number and not (phone or "").strip():
+        problems["number"] = _("Choose the number used: the registered mobile.")
     if problems:
         raise ValidationFailed(fields=problems)
 
@@ -92,18 +108,29 @@ def log_contact(
     channel: str,
     result: str,
     phone: str = "",
+    number: str = "",
     note: str = "",
     attempted_at: dt.datetime | None = None,
 ) -> ContactAttempt:
     """Record a contact with the borrower of ``case_id``, or refuse it (422 with the first
-    broken rule as ``code`` and all of them in ``fields.reasons``) and log the refusal."""
+    broken rule as ``code``, all of them in words as the message and as codes in
+    ``fields.reasons``) and log the refusal.
+
+    ``number`` says which number a call or SMS went to: "registered_mobile" (the borrower's
+    on file, what the page offers; the collector never sees it unmasked) or "given" with
+    ``phone`` typed by an integration. A ``phone`` alone means "given"."""
     actor.require_staff()
     actor.require(WORK_CASE)
     attempted_at = attempted_at or now()
     if timezone.is_naive(attempted_at):
         raise ValidationFailed(fields={"attempted_at": _("A time with its time zone.")})
-    _validate_contact(channel, result, note, phone)
-    number_index = _number_index(phone) if channel in NUMBERED_CHANNELS else ""
+    _validate_contact(channel, result, note, phone, number)
+    numbered = channel in NUMBERED_CHANNELS
+    if numbered and not number:
+        number = NumberUsed.GIVEN
+    if not numbered:
+        number = ""
+    number_index = _number_index(phone) if number == NumberUsed.GIVEN else ""
     reasons: list[str] = []
     with transaction.atomic():
         customer_id = get_case(case_id).customer_id
@@ -118,6 +145,8 @@ def log_contact(
         require_open(case)
         local = local_time(attempted_at, case.borrower_timezone)
         borrower_index = phone_index_of(case.customer_id)
+        if number == NumberUsed.REGISTERED_MOBILE:
+            number_index = borrower_index or ""
         reasons = conduct_refusals(
             ContactCheck(
                 local=local,
@@ -139,6 +168,8 @@ def log_contact(
                 collector_id=actor.user_pk,
                 channel=channel,
                 number_index=number_index,
+                number_used=number,
+                number_masked=_masked_number(case.customer_id, number, phone),
                 result=result,
                 note=(note or "").strip(),
                 attempted_at=attempted_at,
@@ -154,10 +185,19 @@ def log_contact(
             return contact
     _record_refusal(actor, case, channel, number_index, reasons, attempted_at)
     raise BusinessRuleViolation(
-        REFUSAL_MESSAGES[reasons[0]],
+        refusal_message(reasons),
         code=reasons[0],
         fields={"reasons": reasons},
     )
+
+
+def _masked_number(customer_id: str, number: str, phone: str) -> str:
+    if number == NumberUsed.GIVEN:
+        return _mask(phone)
+    if number == NumberUsed.REGISTERED_MOBILE:
+        borrower = masked_customer_of(customer_id, on=get_business_date()) or {}
+        return str(borrower.get("phone") or "")
+    return ""
 
 
 def _record_refusal(actor, case, channel, number_index, reasons, attempted_at) -> None:

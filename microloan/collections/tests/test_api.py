@@ -260,3 +260,22 @@ def test_a_bad_promise_amount_is_named_with_the_other_problems(
     else:  # a JSON number where a string is expected: the schema names it
         assert reply.json()["code"] == code and "amount" in reply.json()["fields"]
     assert not PromiseToPay.objects.exists()
+
+
+def test_contact_on_the_registered_mobile_over_http(client, case, as_collector, at_ten):
+    body = {"channel": "phone", "result": "no_answer", "number": "registered_mobile"}
+    reply = post(client, f"/cases/{case.public_id}/contacts", body, as_collector)
+    assert reply.status_code == 201
+    assert (reply.json()["number_used"], reply.json()["number_masked"]) == (
+        "registered_mobile",
+        "139****5678",
+    )
+    reply = post(client, f"/cases/{case.public_id}/contacts", {**body, "number": "x"}, as_collector)
+    assert reply.status_code == 422 and ContactAttempt.objects.count() == 1
+    # every broken rule is in the message, in words; the codes stay in fields.reasons
+    intruder = bearer(make_staff_token(make_staff(role="collector")))
+    late = {**body, "phone": "13700000000", "number": "given"}
+    reply = post(client, f"/cases/{case.public_id}/contacts", late, intruder)
+    assert reply.json()["fields"]["reasons"] == ["not_assigned", "not_borrower_number"]
+    assert "assigned to this case" in reply.json()["message"]
+    assert "own number on record" in reply.json()["message"]

@@ -61,7 +61,7 @@ def test_case_page_forms(browser, case, monkeypatch):
     assert D1_PHONE not in page.content.decode()
 
     _clock(monkeypatch, "10:00")
-    contact = {"channel": "phone", "phone": D1_PHONE, "result": "no_answer", "note": ""}
+    contact = {"channel": "phone", "number": "registered_mobile", "result": "no_answer"}
     reply = browser.post(reverse("collections:case_contact", args=[case.public_id]), contact)
     assert reply.status_code == 302 and ContactAttempt.objects.count() == 1
 

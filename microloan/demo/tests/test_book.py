@@ -88,6 +88,10 @@ def test_a_tiny_book_has_every_kind_of_case_and_its_books_agree(demo_settings, d
     assert ReconciliationRun.objects.count() == 45  # operations reconciled every day
     assert CollectionCase.objects.exists()
     assert ContactAttempt.objects.exists()  # the demo collector called
+    # on the registered mobile, picked as on the page (recorded masked, never typed)
+    assert set(ContactAttempt.objects.values_list("number_used", flat=True)) == {
+        "registered_mobile"
+    }
     assert Message.objects.filter(status="sent").exists()
     # Sent on their simulated day at whatever hour the test runs (none waits for a morning).
     assert not Message.objects.filter(status="queued").exists()
