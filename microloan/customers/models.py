@@ -46,6 +46,14 @@ class PersonalDataAccessQuerySet(models.QuerySet):
         raise AppendOnlyViolation("personal data access records cannot be deleted")
 
 
+# Where customers come from, as staff read it (the field holds the partner's code).
+CHANNEL_LABELS = {
+    "app": _("App"),
+    "wechat": _("WeChat"),
+    "partner_shop": _("Partner shop"),
+}
+
+
 class Customer(PreparedInsert, models.Model):
     public_id = models.CharField(max_length=PUBLIC_ID_MAX_LENGTH, unique=True, editable=False)
     name = EncryptedTextField(_("name"))
@@ -104,6 +112,11 @@ class Customer(PreparedInsert, models.Model):
                 if isinstance(f, BlindIndexField) and f.source in update_fields
             }
         super().save(*args, update_fields=update_fields, **kwargs)
+
+    @property
+    def channel_label(self) -> str:
+        """The channel in words (an unknown channel code is shown as it is)."""
+        return str(CHANNEL_LABELS.get(self.channel, self.channel))
 
 
 class Consent(PreparedInsert, models.Model):

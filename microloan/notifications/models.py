@@ -24,6 +24,28 @@ class Channel(models.TextChoices):
     INBOX = "inbox", _("In-app inbox")
 
 
+# The templates' codes as staff read them; an unknown code is shown as it is.
+TEMPLATE_LABELS = {
+    "application_approved": _("Application approved"),
+    "application_rejected": _("Application rejected"),
+    "offer": _("Offer"),
+    "contract_signed": _("Contract signed"),
+    "disbursement_succeeded": _("Disbursement succeeded"),
+    "disbursement_failed": _("Disbursement failed"),
+    "repayment_received": _("Repayment received"),
+    "repayment_reminder": _("Repayment reminder"),
+    "repayment_due_today": _("Repayment due today"),
+    "limit_changed": _("Limit changed"),
+    "overdue_notice": _("Overdue notice"),
+    "collection_notice": _("Collection notice"),
+    "line_frozen": _("Credit line frozen"),
+}
+
+
+def template_label(code: str) -> str:
+    return str(TEMPLATE_LABELS.get(code, code))
+
+
 class MessageTemplate(models.Model):
     """The text of one kind of message in both languages, edited by product managers.
 
@@ -52,6 +74,10 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def label(self) -> str:
+        return template_label(self.code)
 
     def texts(self, language: str) -> tuple[str, str]:
         """(subject, body) in ``language`` ("zh-hans" or "en")."""
@@ -115,6 +141,10 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+    @property
+    def template_label(self) -> str:
+        return template_label(self.template_code)
 
 
 class ProviderRecord(PreparedInsert, models.Model):

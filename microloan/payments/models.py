@@ -20,6 +20,15 @@ BREAK_ID_PREFIX = "brk"
 RUN_ID_PREFIX = "rcn"
 
 
+# The bank's failure codes as staff read them.
+FAILURE_LABELS = {
+    "card_invalid": _("Bank card invalid"),
+    "insufficient_funds": _("Insufficient funds"),
+    "rejected": _("Refused by the bank"),
+    "failed": _("Bank processing failed"),
+}
+
+
 class PaymentOrder(PreparedInsert, models.Model):
     class Kind(models.TextChoices):
         DISBURSEMENT = "disbursement", _("Disbursement")
@@ -85,6 +94,11 @@ class PaymentOrder(PreparedInsert, models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+    @property
+    def failure_label(self) -> str:
+        """The bank's failure code in words (an unknown code is shown as it came)."""
+        return str(FAILURE_LABELS.get(self.failure_code, self.failure_code))
 
     @property
     def is_final(self) -> bool:

@@ -2,11 +2,12 @@
 
 Loaded from ``microloan/conftest.py``. Fixtures:
 
-- ``browser``: one headless chromium per test process (each xdist worker launches its own).
 - ``open_as(role, language="zh-hans") -> Page``: a staff user in ``role`` signs in through the
   login form of pytest-django's ``live_server``, picks the language with the language switch
   and gets the page (its base URL is the live server, so ``page.goto("/backoffice/...")`` works).
-  The test needs the database (``live_server`` means a transactional database).
+  The test needs the database (``live_server`` means a transactional database). Chromium
+  starts at the first call and stops at the test's end (see ``_Browser`` for why): build the
+  test's data before the first ``open_as`` call.
 
 Without the ``playwright`` package or /usr/bin/chromium the tests are skipped with a reason
 starting "SKIPPED LOUDLY" (``-ra`` prints it), never silently passed. A failing browser test
@@ -15,6 +16,7 @@ leaves a screenshot of every page it opened under ``test-artifacts/browser/``.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import re
@@ -50,40 +52,64 @@ def _screenshot(item, page, index: int) -> None:
         item.add_report_section("call", "screenshot", f"no screenshot: {error}")
 
 
-@pytest.fixture(scope="session")
-def _playwright():
+def _skip_without_browser():
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         pytest.skip("SKIPPED LOUDLY: no browser: the playwright package is not installed")
     if not CHROMIUM.exists():
         pytest.skip(f"SKIPPED LOUDLY: no browser: {CHROMIUM} is missing (apt-get install chromium)")
-    # Needed (checked): the sync API leaves an asyncio loop marked running in this thread until
-    # the session ends, so Django sees "an async context" and refuses every later ORM call in
-    # this process (SynchronousOnlyOperation), browser test or not. Nothing in the project is
-    # async; the ORM calls run between Playwright calls, never inside the loop.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        yield playwright
 
 
-@pytest.fixture(scope="session")
-def browser(_playwright):
-    try:
-        browser = _playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-    except Exception as error:
-        pytest.skip(f"SKIPPED LOUDLY: no browser: {CHROMIUM} does not start: {error}")
-    yield browser
-    browser.close()
+class _Browser:
+    """Playwright and chromium for one test, started on the first ``open_as`` call.
+
+    Not shared across tests on purpose: the sync API marks an asyncio loop as running in this
+    thread for as long as Playwright lives, and then every ``asyncio.run`` (the PDF sealing of
+    contracts) fails and Django refuses ORM calls. Started late, a test can build its data
+    (sign contracts included) before it opens the first page; stopped at its end, the next test
+    in the process (xdist workers mix browser and other tests) runs as usual.
+    """
+
+    def __init__(self):
+        self.playwright = None
+        self.browser = None
+
+    def start(self):
+        if self.browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self.playwright = sync_playwright().start()
+            try:
+                self.browser = self.playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), headless=True
+                )
+            except Exception as error:
+                self.stop()
+                pytest.skip(f"SKIPPED LOUDLY: no browser: {CHROMIUM} does not start: {error}")
+        return self.browser
+
+    def stop(self):
+        if self.browser is not None:
+            self.browser.close()
+        if self.playwright is not None:
+            self.playwright.stop()
+        self.browser = self.playwright = None
+        asyncio._set_running_loop(None)  # in case the driver left it marked
 
 
 @pytest.fixture
-def open_as(request, browser, live_server):
+def open_as(request, live_server, monkeypatch):
     """Factory: ``open_as(role, language="zh-hans")`` -> a signed-in Playwright page."""
     from microloan.accounts.roles import ROLE_DEPARTMENTS, ROLES
     from microloan.accounts.testing import make_staff
 
-    contexts = []
+    _skip_without_browser()
+    # Needed (checked): while Playwright lives, Django sees "an async context" in this thread
+    # and refuses ORM calls (SynchronousOnlyOperation) from the test. Nothing in the project is
+    # async; the ORM calls run between Playwright calls, never inside its loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    chromium = _Browser()
     request.node._browser_pages = []
 
     def open_page(role: str, language: str = "zh-hans"):
@@ -97,9 +123,8 @@ def open_as(request, browser, live_server):
             first_name=role.replace("_", " ").title(),
             department=ROLE_DEPARTMENTS.get(role, ""),
         )
-        context = browser.new_context(base_url=live_server.url, locale=language)
+        context = chromium.start().new_context(base_url=live_server.url, locale=language)
         context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
         page = context.new_page()
         request.node._browser_pages.append(page)
         page.goto("/login/")
@@ -117,8 +142,7 @@ def open_as(request, browser, live_server):
         return page
 
     yield open_page
-    for context in contexts:
-        context.close()
+    chromium.stop()
 
 
 def _short(language: str) -> str:

@@ -35,3 +35,24 @@ def test_compiled_catalogue_is_current(po, tmp_path):
     assert fresh.read_bytes() == po.with_suffix(".mo").read_bytes(), (
         f"recompile: cd {po.parent} && msgfmt -o django.mo django.po"
     )
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        # One msgid has one translation across all catalogues (the project's wins, then the
+        # apps' in INSTALLED_APPS order): these were wrong words on real pages (issue 13).
+        ("Create draft", "创建草稿"),
+        ("Blacklist", "黑名单"),
+        ("From", "从"),  # a date filter, a state or a bucket: not "start date"
+        ("To", "到"),
+        ("Overdue", "逾期金额"),  # principal and interest, not principal alone
+        ("Reject", "驳回"),
+        ("Failed", "失败"),
+    ],
+)
+def test_words_that_were_wrong_read_right(english, chinese):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.gettext(english) == chinese
